@@ -1,0 +1,263 @@
+//! The finding model shared by every plumb analysis.
+//!
+//! A [`Finding`] is what every analysis produces and every renderer consumes. This crate knows
+//! nothing of SQL or PostgreSQL: rule metadata, severities, locations and fixes are plain data.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
+///
+/// - critical: data loss, or an outage-length lock on an existing table;
+/// - high: blocks reads or writes on an existing table for a time proportional to its size, or
+///   fails / breaks the running application;
+/// - medium: short blocking or a risky pattern;
+/// - low and info: style and type choices.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational: no action needed.
+    Info,
+    /// Style or type choice.
+    Low,
+    /// Short blocking or a risky pattern.
+    Medium,
+    /// Long blocking, a failure or a break of the running application.
+    High,
+    /// Data loss or an outage-length lock.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, lowest first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The lowercase name used in configuration and machine output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Parses a lowercase severity name.
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|sev| sev.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A 1-based line and column (columns count Unicode scalar values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct LineCol {
+    /// 1-based line number.
+    pub line: u32,
+    /// 1-based column number, in characters.
+    pub column: u32,
+}
+
+/// Where a finding points.
+///
+/// Many findings have no source span (a live database object, a plan node), so this is an enum.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Location {
+    /// A range of a source file.
+    Span {
+        /// The path as the user gave it (or `-` for standard input).
+        file: String,
+        /// Byte offset of the start of the range.
+        start_byte: usize,
+        /// Byte offset just past the end of the range.
+        end_byte: usize,
+        /// Start of the range.
+        start: LineCol,
+        /// End of the range (inclusive of its last character).
+        end: LineCol,
+    },
+    /// A database object.
+    Object {
+        /// Object kind: table, index, column, constraint, sequence, ...
+        object_kind: String,
+        /// Schema name.
+        schema: String,
+        /// Object name.
+        name: String,
+        /// Column name when the finding is about one column.
+        column: Option<String>,
+    },
+    /// No location: the finding is about the whole input.
+    Global,
+}
+
+impl Location {
+    /// The file of a span location.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Location::Span { file, .. } => Some(file),
+            _ => None,
+        }
+    }
+}
+
+/// How safely a fix can be applied.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Applicability {
+    /// Same meaning and locking behaviour: can be applied mechanically.
+    Safe,
+    /// Changes semantics or how the migration must run (e.g. CONCURRENTLY cannot run in a
+    /// transaction, a step must move to a later migration): a person applies it.
+    Unsafe,
+    /// Remediation SQL to read and run by hand; never applied by a tool.
+    DisplayOnly,
+}
+
+/// A remediation: the SQL to run instead, and the SQL that undoes it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Fix {
+    /// One line saying what the fix does.
+    pub title: String,
+    /// The SQL of the safe rewrite. Multi-step fixes mark the migration and transaction
+    /// boundaries with SQL comments; the whole text parses as PostgreSQL.
+    pub sql: String,
+    /// The SQL that undoes `sql`, when undoing is possible.
+    pub rollback: Option<String>,
+    /// How safely it applies.
+    pub applicability: Applicability,
+}
+
+/// One problem found by one rule.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Finding {
+    /// Location first so that sorting findings orders them by file and position.
+    pub location: Location,
+    /// The stable rule name (kebab-case).
+    pub rule: &'static str,
+    /// Severity after configuration overrides.
+    pub severity: Severity,
+    /// The problem, short.
+    pub message: String,
+    /// What to do.
+    pub help: String,
+    /// The lock involved, e.g. `ACCESS EXCLUSIVE on public.users`.
+    pub lock: Option<String>,
+    /// Evidence: lock levels, what is blocked, the context that made the rule fire.
+    pub notes: Vec<String>,
+    /// The safe rewrite, when there is one.
+    pub fix: Option<Fix>,
+    /// A label for the input part, e.g. `down` for a down migration.
+    pub label: Option<String>,
+}
+
+/// Which family a rule belongs to; groups rules in listings and docs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// Index builds and drops.
+    Index,
+    /// Constraints validated under lock.
+    Constraint,
+    /// Table rewrites.
+    Rewrite,
+    /// Failures at run time and changes that break the running application.
+    Breaking,
+    /// Data loss.
+    DataLoss,
+    /// Unbounded data changes.
+    Data,
+    /// Lock discipline: timeouts, explicit locks, transaction shape.
+    Locking,
+    /// Type and key choices.
+    Types,
+    /// Input that PostgreSQL rejects, and plumb's own meta findings.
+    Syntax,
+}
+
+impl Family {
+    /// The kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Family::Index => "index",
+            Family::Constraint => "constraint",
+            Family::Rewrite => "rewrite",
+            Family::Breaking => "breaking",
+            Family::DataLoss => "data-loss",
+            Family::Data => "data",
+            Family::Locking => "locking",
+            Family::Types => "types",
+            Family::Syntax => "syntax",
+        }
+    }
+}
+
+/// What a rule needs to run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Inputs {
+    /// The SQL text alone.
+    Sql,
+    /// The SQL plus the schema built from earlier migrations.
+    SqlAndCatalog,
+    /// A live database.
+    LiveDatabase,
+    /// An EXPLAIN plan.
+    Plan,
+}
+
+/// A rule's metadata: the single source for listings, docs, SARIF and MCP descriptions.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct RuleMeta {
+    /// Stable short code, e.g. `PL101`.
+    pub code: &'static str,
+    /// Stable kebab-case name that names the hazard, e.g. `create-index-non-concurrently`.
+    pub name: &'static str,
+    /// The family.
+    pub family: Family,
+    /// Default severity (a rule may raise or lower it per finding; configuration overrides it).
+    pub severity: Severity,
+    /// One-line summary (the first line of the docs' "What it does").
+    pub summary: &'static str,
+    /// The full Markdown documentation, from the rule's doc comment.
+    pub docs: &'static str,
+    /// Oldest PostgreSQL major version the rule applies to.
+    pub min_pg: Option<u32>,
+    /// Newest PostgreSQL major version the rule applies to.
+    pub max_pg: Option<u32>,
+    /// What the rule needs.
+    pub inputs: Inputs,
+}
+
+impl RuleMeta {
+    /// Whether the rule applies to a PostgreSQL major version.
+    pub fn applies_to(&self, pg_version: u32) -> bool {
+        self.min_pg.is_none_or(|min| pg_version >= min)
+            && self.max_pg.is_none_or(|max| pg_version <= max)
+    }
+}
+
+/// Counts findings by severity, every severity present (zero when none).
+pub fn count_by_severity(findings: &[Finding]) -> [(Severity, usize); 5] {
+    let mut counts = Severity::ALL.map(|s| (s, 0));
+    for f in findings {
+        counts[f.severity as usize].1 += 1;
+    }
+    counts
+}

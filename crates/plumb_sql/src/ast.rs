@@ -1,0 +1,148 @@
+//! Small helpers over libpg_query's parse tree: names, constants and type names.
+
+use pg_query::protobuf::{self, Node};
+use pg_query::NodeEnum;
+
+/// The string value of a `String` node.
+pub fn string_of(node: &Node) -> Option<&str> {
+    match node.node.as_ref()? {
+        NodeEnum::String(s) => Some(&s.sval),
+        _ => None,
+    }
+}
+
+/// The strings of a list of `String` nodes (e.g. a qualified name), skipping others.
+pub fn strings(nodes: &[Node]) -> Vec<&str> {
+    nodes.iter().filter_map(string_of).collect()
+}
+
+/// An integer constant (`A_Const` integer), e.g. a type modifier.
+pub fn int_const(node: &Node) -> Option<i64> {
+    match node.node.as_ref()? {
+        NodeEnum::AConst(c) => match c.val.as_ref()? {
+            protobuf::a_const::Val::Ival(i) => Some(i64::from(i.ival)),
+            protobuf::a_const::Val::Sval(s) => s.sval.parse().ok(),
+            _ => None,
+        },
+        NodeEnum::Integer(i) => Some(i64::from(i.ival)),
+        _ => None,
+    }
+}
+
+/// A string constant (`A_Const` string).
+pub fn str_const(node: &Node) -> Option<&str> {
+    match node.node.as_ref()? {
+        NodeEnum::AConst(c) => match c.val.as_ref()? {
+            protobuf::a_const::Val::Sval(s) => Some(&s.sval),
+            _ => None,
+        },
+        NodeEnum::String(s) => Some(&s.sval),
+        _ => None,
+    }
+}
+
+/// Renders a type name canonically: `pg_catalog.` dropped, internal names kept
+/// (`int4`, `varchar(255)`, `numeric(10,2)`, `timestamptz`, `text[]`).
+pub fn type_name(t: &protobuf::TypeName) -> String {
+    let names = strings(&t.names);
+    let base = match names.as_slice() {
+        ["pg_catalog", n] => (*n).to_owned(),
+        [] => String::new(),
+        parts => parts.join("."),
+    };
+    let base = canonical_type(&base);
+    let mods: Vec<String> = t
+        .typmods
+        .iter()
+        .map(|m| int_const(m).map_or_else(|| "?".to_owned(), |v| v.to_string()))
+        .collect();
+    let mut out = base;
+    if !mods.is_empty() && !is_interval(&out) {
+        out.push('(');
+        out.push_str(&mods.join(","));
+        out.push(')');
+    }
+    for _ in &t.array_bounds {
+        out.push_str("[]");
+    }
+    out
+}
+
+fn is_interval(name: &str) -> bool {
+    name == "interval"
+}
+
+/// Maps SQL-standard spellings and aliases to PostgreSQL's internal type names.
+pub fn canonical_type(name: &str) -> String {
+    let lower = name.to_ascii_lowercase();
+    let mapped = match lower.as_str() {
+        "integer" | "int" => "int4",
+        "smallint" => "int2",
+        "bigint" => "int8",
+        "real" => "float4",
+        "double precision" | "float" => "float8",
+        "boolean" => "bool",
+        "character varying" => "varchar",
+        "character" | "char" => "bpchar",
+        "decimal" => "numeric",
+        "timestamp with time zone" => "timestamptz",
+        "timestamp without time zone" => "timestamp",
+        "time with time zone" => "timetz",
+        "time without time zone" => "time",
+        "bit varying" => "varbit",
+        "serial4" => "serial",
+        "serial8" => "bigserial",
+        "serial2" => "smallserial",
+        other => other,
+    };
+    mapped.to_owned()
+}
+
+/// The name of a function call (`FuncCall`), lowercased, without `pg_catalog.`.
+pub fn func_name(call: &protobuf::FuncCall) -> String {
+    let names = strings(&call.funcname);
+    match names.as_slice() {
+        ["pg_catalog", n] => n.to_ascii_lowercase(),
+        parts => parts.join(".").to_ascii_lowercase(),
+    }
+}
+
+/// Every `FuncCall` anywhere under a node (depth-first).
+pub fn func_calls(node: &NodeEnum) -> Vec<String> {
+    node.nodes()
+        .into_iter()
+        .filter_map(|(n, _, _, _)| match n {
+            pg_query::NodeRef::FuncCall(f) => Some(func_name(f)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_type(sql: &str) -> String {
+        let parsed = crate::parse(sql);
+        let NodeEnum::CreateStmt(c) = &parsed.statements[0].node else {
+            panic!("not a CREATE TABLE")
+        };
+        let Some(NodeEnum::ColumnDef(col)) = c.table_elts[0].node.as_ref() else {
+            panic!("no column")
+        };
+        type_name(col.type_name.as_ref().unwrap())
+    }
+
+    #[test]
+    fn canonical_type_names() {
+        assert_eq!(first_type("create table t (a varchar(255))"), "varchar(255)");
+        assert_eq!(first_type("create table t (a integer)"), "int4");
+        assert_eq!(first_type("create table t (a numeric(10, 2))"), "numeric(10,2)");
+        assert_eq!(first_type("create table t (a timestamp with time zone)"), "timestamptz");
+        assert_eq!(first_type("create table t (a text[])"), "text[]");
+        assert_eq!(first_type("create table t (a public.mood)"), "public.mood");
+        assert_eq!(first_type("create table t (a serial)"), "serial");
+        assert_eq!(first_type("create table t (a char(2))"), "bpchar(2)");
+        assert_eq!(first_type("create table t (a interval day)"), "interval");
+    }
+}

@@ -1,0 +1,31 @@
+//! plumb's SQL front end: parses text with the real PostgreSQL parser (libpg_query, through the
+//! `pg_query` crate) into statements with byte spans, syntax errors with their position, and
+//! `-- plumb:ignore` suppression comments.
+//!
+//! Nothing here does IO, and parsing never fails: it returns what parsed plus the errors.
+
+mod ffi;
+mod lines;
+mod parse;
+mod suppress;
+pub mod ast;
+
+pub use lines::LineIndex;
+pub use parse::{parse, ParsedSql, Statement, SyntaxError};
+pub use pg_query::{protobuf, NodeEnum};
+pub use suppress::{Suppression, SuppressionScope};
+
+/// Deparses one statement node back to SQL, or `None` when libpg_query cannot.
+pub fn deparse(node: &NodeEnum) -> Option<String> {
+    // libpg_query's deparser panics on a few node kinds outside `deparseStmt`; plumb only
+    // deparses statement nodes it built or parsed, but a panic must never escape analysis.
+    std::panic::catch_unwind(|| node.deparse(pg_query::DeparseOptions::default()).ok())
+        .ok()
+        .flatten()
+}
+
+/// Whether a text parses as PostgreSQL. Used by tests to check that every fix re-parses.
+pub fn parses(sql: &str) -> bool {
+    let parsed = parse(sql);
+    parsed.errors.is_empty()
+}
