@@ -1,1 +1,68 @@
-//! placeholder
+//! Finds, classifies and orders migration files.
+//!
+//! A migration set is a folder in one of the common layouts; this crate recognizes the layout,
+//! pairs up and down scripts, orders them by version and says whether the runner wraps each
+//! script in a transaction. It reads files; it never connects to a database and never parses SQL.
+
+mod layout;
+mod read;
+mod version;
+
+pub use layout::{discover, from_files, from_stdin, Layout};
+pub use read::{read_sql_file, ReadError};
+pub use version::compare_versions;
+
+use serde::Serialize;
+
+/// Up or down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// The forward migration.
+    Up,
+    /// The rollback script.
+    Down,
+}
+
+/// One script to lint: an up or down part of a migration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Script {
+    /// The path as the user would name it (relative to what they gave), or `-` for stdin.
+    pub path: String,
+    /// The SQL text. For single-file layouts with sections (dbmate) the other section is blanked
+    /// out with spaces so that line and column numbers stay those of the real file.
+    pub text: String,
+    /// Up or down.
+    pub direction: Direction,
+    /// Whether the runner wraps the script in one transaction.
+    pub in_transaction: bool,
+}
+
+/// One migration: a version with its up script and optional down script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Migration {
+    /// The version as written (`20240101120000`, `3`, `1.2`), or the file name for plain files.
+    pub version: String,
+    /// Human name (`add_users`), possibly empty.
+    pub name: String,
+    /// The forward script.
+    pub up: Option<Script>,
+    /// The rollback script.
+    pub down: Option<Script>,
+}
+
+impl Migration {
+    /// The scripts present, up first.
+    pub fn scripts(&self) -> impl Iterator<Item = &Script> {
+        self.up.iter().chain(self.down.iter())
+    }
+}
+
+/// An ordered migration set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationSet {
+    /// The layout recognized (or forced).
+    pub layout: Layout,
+    /// Migrations in version order.
+    pub migrations: Vec<Migration>,
+}

@@ -146,3 +146,56 @@ mod tests {
         assert_eq!(first_type("create table t (a interval day)"), "interval");
     }
 }
+
+/// Deparses an expression to SQL by wrapping it in `SELECT <expr>`.
+pub fn expr_sql(expr: &Node) -> Option<String> {
+    let target = protobuf::ResTarget {
+        val: Some(Box::new(expr.clone())),
+        ..Default::default()
+    };
+    let select = protobuf::SelectStmt {
+        target_list: vec![Node {
+            node: Some(NodeEnum::ResTarget(Box::new(target))),
+        }],
+        limit_option: protobuf::LimitOption::Default as i32,
+        op: protobuf::SetOperation::SetopNone as i32,
+        ..Default::default()
+    };
+    let sql = crate::deparse(&NodeEnum::SelectStmt(Box::new(select)))?;
+    sql.strip_prefix("SELECT ").map(str::to_owned)
+}
+
+/// The column a `col IS NOT NULL` expression tests, if the expression is exactly that.
+pub fn is_not_null_test(expr: &Node) -> Option<String> {
+    let NodeEnum::NullTest(t) = expr.node.as_ref()? else {
+        return None;
+    };
+    if t.nulltesttype != protobuf::NullTestType::IsNotNull as i32 {
+        return None;
+    }
+    column_ref_name(t.arg.as_deref()?)
+}
+
+/// The (last) column name of a `ColumnRef` expression.
+pub fn column_ref_name(expr: &Node) -> Option<String> {
+    let NodeEnum::ColumnRef(c) = expr.node.as_ref()? else {
+        return None;
+    };
+    c.fields.last().and_then(string_of).map(str::to_owned)
+}
+
+#[cfg(test)]
+mod expr_tests {
+    use super::*;
+
+    #[test]
+    fn deparses_expressions_and_not_null_checks() {
+        let parsed = crate::parse("alter table t add constraint c check (email is not null)");
+        let NodeEnum::AlterTableStmt(a) = &parsed.statements[0].node else { panic!() };
+        let Some(NodeEnum::AlterTableCmd(cmd)) = a.cmds[0].node.as_ref() else { panic!() };
+        let Some(NodeEnum::Constraint(c)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) else { panic!() };
+        let expr = c.raw_expr.as_deref().unwrap();
+        assert_eq!(expr_sql(expr).as_deref(), Some("email IS NOT NULL"));
+        assert_eq!(is_not_null_test(expr).as_deref(), Some("email"));
+    }
+}
