@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::read::{io_error, read_sql_file, read_stdin, ReadError};
 use crate::version::compare_versions;
-use crate::{Direction, Migration, MigrationSet, Script};
+use crate::{Direction, Migration, MigrationSet, Script, TxMode};
 
 /// A migration tool's folder layout, which fixes file naming, ordering and transaction handling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -17,19 +17,21 @@ pub enum Layout {
     /// sqlx: `<version>_<name>.sql` or `.up.sql`/`.down.sql`; each script in a transaction unless
     /// its first line is `-- no-transaction`.
     Sqlx,
-    /// golang-migrate: `<version>_<title>.up.sql`/`.down.sql`; no implicit transaction.
+    /// golang-migrate: `<version>_<title>.up.sql`/`.down.sql`; no BEGIN, but a multi-statement
+    /// script is one query, which PostgreSQL runs as one implicit transaction.
     GolangMigrate,
     /// diesel: `<timestamp>_<name>/up.sql` + `down.sql`; each in a transaction unless
-    /// `metadata.toml` says `run_in_transaction = false`.
+    /// its `metadata.toml` lacks `run_in_transaction = true` (a missing file means true).
     Diesel,
     /// dbmate: one file with `-- migrate:up` / `-- migrate:down` sections; transaction unless
     /// the section marker says `transaction:false`.
     Dbmate,
     /// Flyway: `V<version>__<name>.sql` (and `U<version>__` undo scripts); each in a
-    /// transaction unless `<script>.conf` says `executeInTransaction=false`.
+    /// transaction unless `<script>.conf` says `executeInTransaction=false` or every statement
+    /// cannot run in a transaction.
     Flyway,
-    /// Prisma: `<timestamp>_<name>/migration.sql`; no implicit transaction (Prisma runs the
-    /// script as given).
+    /// Prisma: `<timestamp>_<name>/migration.sql`; sent as one query, so a multi-statement
+    /// script is one implicit transaction.
     Prisma,
 }
 
@@ -66,8 +68,9 @@ impl Layout {
     /// How a script opts out of the implicit transaction in this layout, for fix text.
     pub fn no_transaction_hint(self) -> &'static str {
         match self {
-            Layout::Plain | Layout::GolangMigrate | Layout::Prisma => {
-                "put the statement in its own migration file"
+            Layout::Plain => "run the statement outside any transaction block",
+            Layout::GolangMigrate | Layout::Prisma => {
+                "put the statement alone in its own migration (a multi-statement script runs as one implicit transaction)"
             }
             Layout::Sqlx => "put the statement in its own migration whose first line is `-- no-transaction`",
             Layout::Diesel => {
@@ -82,9 +85,14 @@ impl Layout {
         }
     }
 
-    /// Whether the runner wraps each script in a transaction by default.
-    pub fn wraps_in_transaction(self) -> bool {
-        matches!(self, Layout::Sqlx | Layout::Diesel | Layout::Dbmate | Layout::Flyway)
+    /// How the runner wraps a script by default.
+    pub fn default_transaction(self) -> TxMode {
+        match self {
+            Layout::Sqlx | Layout::Diesel | Layout::Dbmate => TxMode::Always,
+            Layout::Flyway => TxMode::FlywayAutoDetect,
+            Layout::GolangMigrate | Layout::Prisma => TxMode::ImplicitMultiStatement,
+            Layout::Plain => TxMode::Never,
+        }
     }
 }
 
@@ -150,8 +158,8 @@ pub fn from_files(files: &[PathBuf], forced: Option<Layout>) -> Result<Migration
         } else {
             Direction::Up
         };
-        let in_transaction = transaction_for(layout, path, &text);
-        let script = Script { path: display(path), text, direction, in_transaction };
+        let transaction = transaction_for(layout, path, &text);
+        let script = Script { path: display(path), text, direction, transaction };
         let (up, down) = match direction {
             Direction::Up => (Some(script), None),
             Direction::Down => (None, Some(script)),
@@ -173,7 +181,7 @@ pub fn from_stdin(forced: Option<Layout>) -> Result<MigrationSet, ReadError> {
             name: String::new(),
             up: Some(Script {
                 path: "-".to_owned(),
-                in_transaction: layout.wraps_in_transaction() && !text.starts_with("-- no-transaction"),
+                transaction: transaction_for(layout, Path::new("-"), &text),
                 text,
                 direction: Direction::Up,
             }),
@@ -243,28 +251,30 @@ fn is_dbmate(p: &Path) -> bool {
     std::fs::read_to_string(p).is_ok_and(|t| t.contains("-- migrate:up"))
 }
 
-/// Whether the runner of `layout` runs this script in a transaction.
-fn transaction_for(layout: Layout, path: &Path, text: &str) -> bool {
+/// How the runner of `layout` wraps this script.
+fn transaction_for(layout: Layout, path: &Path, text: &str) -> TxMode {
+    let never_if = |opt_out: bool| if opt_out { TxMode::Never } else { layout.default_transaction() };
     match layout {
-        Layout::Sqlx => !text.trim_start().starts_with("-- no-transaction"),
+        // sqlx checks the very first bytes of the file.
+        Layout::Sqlx => never_if(text.starts_with("-- no-transaction")),
         Layout::Diesel => {
+            // diesel: a metadata.toml without `run_in_transaction = true` means false.
             let meta = path.parent().map(|d| d.join("metadata.toml"));
-            !meta
-                .and_then(|m| std::fs::read_to_string(m).ok())
-                .is_some_and(|m| {
-                    m.lines().any(|l| {
-                        let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
-                        l == "run_in_transaction=false"
-                    })
+            let opt_out = meta.and_then(|m| std::fs::read_to_string(m).ok()).is_some_and(|m| {
+                !m.lines().any(|l| {
+                    let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+                    l == "run_in_transaction=true"
                 })
+            });
+            never_if(opt_out)
         }
         Layout::Flyway => {
             let conf = PathBuf::from(format!("{}.conf", path.display()));
-            !std::fs::read_to_string(conf).is_ok_and(|c| {
+            never_if(std::fs::read_to_string(conf).is_ok_and(|c| {
                 c.lines().any(|l| l.replace(' ', "") == "executeInTransaction=false")
-            })
+            }))
         }
-        Layout::Plain | Layout::GolangMigrate | Layout::Prisma | Layout::Dbmate => false,
+        Layout::Plain | Layout::GolangMigrate | Layout::Prisma | Layout::Dbmate => layout.default_transaction(),
     }
 }
 
@@ -279,8 +289,8 @@ fn folder_migrations(entries: &[PathBuf], layout: Layout) -> Result<Vec<Migratio
                 return Ok(None);
             }
             let text = read_sql_file(&path)?;
-            let in_transaction = transaction_for(layout, &path, &text);
-            Ok(Some(Script { path: display(&path), text, direction, in_transaction }))
+            let transaction = transaction_for(layout, &path, &text);
+            Ok(Some(Script { path: display(&path), text, direction, transaction }))
         };
         let (up, down) = if layout == Layout::Prisma {
             (script("migration.sql", Direction::Up)?, None)
@@ -322,8 +332,8 @@ fn file_migrations(files: &[&PathBuf], layout: Layout) -> Result<Vec<Migration>,
             },
         };
         let text = read_sql_file(path)?;
-        let in_transaction = transaction_for(layout, path, &text);
-        let script = Script { path: display(path), text, direction, in_transaction };
+        let transaction = transaction_for(layout, path, &text);
+        let script = Script { path: display(path), text, direction, transaction };
         let existing = out.iter_mut().find(|m| m.version == version && m.name == name);
         let m = match existing {
             Some(m) => m,
@@ -344,13 +354,17 @@ fn file_migrations(files: &[&PathBuf], layout: Layout) -> Result<Vec<Migration>,
 fn dbmate_migration(path: &Path, text: &str) -> Migration {
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("-");
     let (version, name) = split_version(file_name.trim_end_matches(".sql"));
-    let mut sections: Vec<(Direction, usize, bool)> = Vec::new();
+    let mut sections: Vec<(Direction, usize, TxMode)> = Vec::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let t = line.trim();
         for (marker, dir) in [("-- migrate:up", Direction::Up), ("-- migrate:down", Direction::Down)] {
             if let Some(opts) = t.strip_prefix(marker) {
-                let in_tx = !opts.split_whitespace().any(|o| o == "transaction:false");
+                let in_tx = if opts.split_whitespace().any(|o| o == "transaction:false") {
+                    TxMode::Never
+                } else {
+                    TxMode::Always
+                };
                 sections.push((dir, offset + line.len(), in_tx));
             }
         }
@@ -367,14 +381,14 @@ fn dbmate_migration(path: &Path, text: &str) -> Migration {
             .char_indices()
             .map(|(at, c)| if (start..end).contains(&at) || c == '\n' { c } else { ' ' })
             .collect();
-        let script = Script { path: display(path), text: blanked, direction: dir, in_transaction: in_tx };
+        let script = Script { path: display(path), text: blanked, direction: dir, transaction: in_tx };
         match dir {
             Direction::Up => up = Some(script),
             Direction::Down => down = Some(script),
         }
     }
     if sections.is_empty() {
-        up = Some(Script { path: display(path), text: text.to_owned(), direction: Direction::Up, in_transaction: true });
+        up = Some(Script { path: display(path), text: text.to_owned(), direction: Direction::Up, transaction: TxMode::Always });
     }
     Migration { version, name, up, down }
 }
@@ -401,9 +415,9 @@ mod tests {
         assert_eq!(set.migrations.len(), 2);
         assert_eq!(set.migrations[0].name, "a");
         assert_eq!(set.migrations[0].version, "2020-01-01-000000");
-        assert!(set.migrations[0].up.as_ref().unwrap().in_transaction);
+        assert_eq!(set.migrations[0].up.as_ref().unwrap().transaction, TxMode::Always);
         let b = &set.migrations[1];
-        assert!(!b.up.as_ref().unwrap().in_transaction);
+        assert_eq!(b.up.as_ref().unwrap().transaction, TxMode::Never);
         assert_eq!(b.down.as_ref().unwrap().direction, Direction::Down);
     }
 
@@ -417,7 +431,7 @@ mod tests {
         assert_eq!(set.layout, Layout::Sqlx);
         let versions: Vec<&str> = set.migrations.iter().map(|m| m.version.as_str()).collect();
         assert_eq!(versions, ["9", "10"]);
-        assert!(!set.migrations[0].up.as_ref().unwrap().in_transaction);
+        assert_eq!(set.migrations[0].up.as_ref().unwrap().transaction, TxMode::Never);
         assert!(set.migrations[1].down.is_some());
 
         let f = tempfile::tempdir().unwrap();
@@ -435,7 +449,7 @@ mod tests {
         let set = discover(p.path(), None).unwrap();
         assert_eq!(set.layout, Layout::Plain);
         assert_eq!(set.migrations[0].name, "init");
-        assert!(!set.migrations[0].up.as_ref().unwrap().in_transaction);
+        assert_eq!(set.migrations[0].up.as_ref().unwrap().transaction, TxMode::Never);
 
         let q = tempfile::tempdir().unwrap();
         write(q.path(), "20240101_init/migration.sql", "select 1;");
@@ -457,8 +471,8 @@ mod tests {
         let m = &set.migrations[0];
         let up = m.up.as_ref().unwrap();
         let down = m.down.as_ref().unwrap();
-        assert!(!up.in_transaction);
-        assert!(down.in_transaction);
+        assert_eq!(up.transaction, TxMode::Never);
+        assert_eq!(down.transaction, TxMode::Always);
         assert_eq!(up.text.len(), text.len());
         assert!(up.text.contains("create index concurrently") && !up.text.contains("drop index"));
         assert!(down.text.contains("drop index i;") && !down.text.contains("create index"));

@@ -9,6 +9,7 @@ mod read;
 mod version;
 
 pub use layout::{discover, from_files, from_stdin, Layout};
+pub use read::read_stdin;
 pub use read::{read_sql_file, ReadError};
 pub use version::compare_versions;
 
@@ -34,8 +35,37 @@ pub struct Script {
     pub text: String,
     /// Up or down.
     pub direction: Direction,
-    /// Whether the runner wraps the script in one transaction.
-    pub in_transaction: bool,
+    /// How the runner wraps the script in a transaction.
+    pub transaction: TxMode,
+}
+
+/// How a migration runner wraps a script in a transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TxMode {
+    /// BEGIN before the script, COMMIT after it.
+    Always,
+    /// Statements run in autocommit.
+    Never,
+    /// The script is sent as one simple-protocol query: PostgreSQL runs a multi-statement query
+    /// as one implicit transaction (Prisma, golang-migrate), a single statement alone.
+    ImplicitMultiStatement,
+    /// Flyway: in a transaction, unless every statement is one that cannot run in a transaction
+    /// (e.g. CREATE INDEX CONCURRENTLY), which Flyway detects and runs outside one.
+    FlywayAutoDetect,
+}
+
+impl TxMode {
+    /// Whether the script runs in one transaction, given its statement count and whether every
+    /// statement is one that cannot run inside a transaction block.
+    pub fn resolve(self, statements: usize, all_non_transactional: bool) -> bool {
+        match self {
+            TxMode::Always => true,
+            TxMode::Never => false,
+            TxMode::ImplicitMultiStatement => statements > 1,
+            TxMode::FlywayAutoDetect => !all_non_transactional,
+        }
+    }
 }
 
 /// One migration: a version with its up script and optional down script.

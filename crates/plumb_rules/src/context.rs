@@ -1,0 +1,156 @@
+//! What a rule sees: one statement with its schema and transaction context, or a whole script.
+
+use std::collections::BTreeSet;
+
+use plumb_catalog::{Catalog, QualifiedName};
+use plumb_diagnostics::{Finding, Fix, Location, RuleMeta};
+use plumb_migrations::{Direction, Layout};
+use plumb_sql::{LineIndex, NodeEnum};
+
+use crate::locks::TableLock;
+use crate::settings::Settings;
+
+/// The source a context points into.
+#[derive(Clone, Copy, Debug)]
+pub struct Source<'a> {
+    /// Path as given.
+    pub file: &'a str,
+    /// Whole script text.
+    pub text: &'a str,
+    /// Its line index.
+    pub lines: &'a LineIndex,
+    /// Up or down.
+    pub direction: Direction,
+    /// The migration layout.
+    pub layout: Layout,
+    /// Whether the runner wraps the script in a transaction.
+    pub runner_transaction: bool,
+}
+
+impl Source<'_> {
+    /// A location for a byte range of the script.
+    pub fn location(&self, start: usize, end: usize) -> Location {
+        let last = if end > start { end - 1 } else { end };
+        Location::Span {
+            file: self.file.to_owned(),
+            start_byte: start,
+            end_byte: end,
+            start: self.lines.line_col(self.text, start),
+            end: self.lines.line_col(self.text, last),
+        }
+    }
+
+    /// A new finding of `meta` at a byte range, with the rule's default severity.
+    pub fn finding(&self, meta: &RuleMeta, start: usize, end: usize, message: impl Into<String>) -> Finding {
+        Finding {
+            location: self.location(start, end),
+            rule: meta.name,
+            severity: meta.severity,
+            message: message.into(),
+            help: String::new(),
+            lock: None,
+            notes: Vec::new(),
+            fix: None,
+            label: (self.direction == Direction::Down).then(|| "down".to_owned()),
+        }
+    }
+}
+
+/// One statement and everything known at the moment it runs.
+pub struct StatementContext<'a> {
+    /// The statement.
+    pub stmt: &'a NodeEnum,
+    /// Byte range of the statement in the script.
+    pub start: usize,
+    /// End of the statement (the `;` excluded).
+    pub end: usize,
+    /// The script.
+    pub source: Source<'a>,
+    /// The schema before this statement.
+    pub catalog: &'a Catalog,
+    /// User settings.
+    pub settings: &'a Settings,
+    /// Whether the statement runs inside a transaction block (the runner's or an explicit BEGIN).
+    pub in_transaction: bool,
+    /// Whether a non-zero `lock_timeout` is in effect at this statement.
+    pub lock_timeout: bool,
+    /// The table-level locks this statement takes.
+    pub locks: &'a [TableLock],
+    pub(crate) new_tables: &'a BTreeSet<QualifiedName>,
+    pub(crate) new_columns: &'a BTreeSet<(QualifiedName, String)>,
+}
+
+impl StatementContext<'_> {
+    /// The statement's SQL text.
+    pub fn sql(&self) -> &str {
+        &self.source.text[self.start..self.end]
+    }
+
+    /// Target PostgreSQL major version.
+    pub fn pg_version(&self) -> u32 {
+        self.settings.pg_version
+    }
+
+    /// Whether `table` exists in production, so is assumed large and busy: not created in this
+    /// migration (or, for a down script, by its up script) and not configured as small.
+    pub fn is_existing(&self, table: &QualifiedName) -> bool {
+        !self.new_tables.contains(table)
+            && !self.settings.small_tables.contains(&table.name)
+            && !self.settings.small_tables.contains(&table.to_string())
+    }
+
+    /// Whether `column` of `table` was added in this migration (so every existing row holds its
+    /// default: a backfill over it touches the whole table).
+    pub fn is_new_column(&self, table: &QualifiedName, column: &str) -> bool {
+        self.new_columns.contains(&(table.clone(), column.to_owned()))
+    }
+
+    /// A new finding of `meta` on the whole statement.
+    pub fn finding(&self, meta: &RuleMeta, message: impl Into<String>) -> Finding {
+        self.source.finding(meta, self.start, self.end, message)
+    }
+
+    /// How to take this statement out of the runner's transaction, for fix text.
+    pub fn no_transaction_hint(&self) -> &'static str {
+        self.source.layout.no_transaction_hint()
+    }
+}
+
+/// A per-statement summary for script-level rules.
+#[derive(Clone, Debug)]
+pub struct StatementSummary {
+    /// Byte range.
+    pub start: usize,
+    /// End of the range.
+    pub end: usize,
+    /// Locks taken.
+    pub locks: Vec<TableLock>,
+    /// Locks taken on tables that exist in production.
+    pub existing_locks: Vec<TableLock>,
+    /// Whether `lock_timeout` was in effect.
+    pub lock_timeout: bool,
+    /// Whether it ran inside a transaction block.
+    pub in_transaction: bool,
+    /// Which transaction block (counts COMMIT/ROLLBACK; meaningful when `in_transaction`).
+    pub transaction: usize,
+    /// Whether it is DDL (CREATE/ALTER/DROP/...).
+    pub is_ddl: bool,
+    /// Whether it is an unbounded data change on an existing table.
+    pub large_dml: bool,
+}
+
+/// A whole script, after its statements were checked one by one.
+pub struct MigrationContext<'a> {
+    /// The script.
+    pub source: Source<'a>,
+    /// Statements in order.
+    pub statements: &'a [StatementSummary],
+    /// User settings.
+    pub settings: &'a Settings,
+}
+
+/// Builds a [`Fix`] from SQL text and its rollback.
+pub fn fix(title: &str, sql: impl Into<String>, rollback: Option<String>, applicability: plumb_diagnostics::Applicability) -> Fix {
+    Fix { title: title.to_owned(), sql: sql.into(), rollback, applicability }
+}
+

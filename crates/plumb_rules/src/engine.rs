@@ -1,0 +1,483 @@
+//! The lint engine: parse in parallel, then walk each migration set in order with context.
+
+use std::collections::BTreeSet;
+
+use plumb_catalog::{Catalog, QualifiedName};
+use plumb_diagnostics::{Finding, Location};
+use plumb_migrations::{compare_versions, MigrationSet, Script};
+use plumb_sql::protobuf::{self, TransactionStmtKind, VariableSetKind};
+use plumb_sql::{LineIndex, NodeEnum, ParsedSql, SuppressionScope};
+use rayon::prelude::*;
+
+use crate::context::{MigrationContext, Source, StatementContext, StatementSummary};
+use crate::locks::{statement_locks, LockMode, Work};
+use crate::registry::{find_rule, Rule, RULES};
+use crate::rules::syntax::{syntax_error::SyntaxError, unused_suppression::UnusedSuppression};
+use crate::settings::Settings;
+
+/// What a lint run produced.
+#[derive(Debug, Default)]
+pub struct LintOutput {
+    /// Findings, sorted by file, position and rule.
+    pub findings: Vec<Finding>,
+    /// Scripts linted (context-only scripts excluded).
+    pub files: usize,
+    /// Statements linted.
+    pub statements: usize,
+}
+
+/// A script and its parse.
+struct Parsed<'a> {
+    script: &'a Script,
+    parsed: ParsedSql,
+    lines: LineIndex,
+}
+
+/// Lints migration sets. Within a set, migrations before `since` (a version or a script path)
+/// give context but report nothing.
+pub fn lint(sets: &[MigrationSet], settings: &Settings, since: Option<&str>) -> LintOutput {
+    let rules: Vec<&'static dyn Rule> = RULES
+        .iter()
+        .copied()
+        .filter(|r| {
+            let m = r.meta();
+            m.applies_to(settings.pg_version) && !settings.disabled.contains(m.name)
+        })
+        .collect();
+    // Parsing dominates the cost and is independent per file: do it on every core.
+    let scripts: Vec<(usize, usize, &Script)> = sets
+        .iter()
+        .enumerate()
+        .flat_map(|(si, set)| {
+            set.migrations
+                .iter()
+                .enumerate()
+                .flat_map(move |(mi, m)| m.scripts().map(move |s| (si, mi, s)))
+        })
+        .collect();
+    let mut parsed: Vec<Parsed<'_>> = scripts
+        .par_iter()
+        .map(|&(_, _, script)| Parsed {
+            script,
+            parsed: plumb_sql::parse(&script.text),
+            lines: LineIndex::new(&script.text),
+        })
+        .collect();
+    // Regroup per set, keeping order.
+    let mut per_set: Vec<Vec<Parsed<'_>>> = sets.iter().map(|_| Vec::new()).collect();
+    for (p, &(si, _, _)) in parsed.drain(..).zip(&scripts) {
+        per_set[si].push(p);
+    }
+    let outputs: Vec<LintOutput> = sets
+        .par_iter()
+        .zip(per_set.into_par_iter())
+        .map(|(set, parsed)| lint_set(set, parsed, settings, &rules, since))
+        .collect();
+    let mut out = LintOutput::default();
+    for o in outputs {
+        out.findings.extend(o.findings);
+        out.files += o.files;
+        out.statements += o.statements;
+    }
+    out.findings.sort();
+    out
+}
+
+fn first_reported(set: &MigrationSet, since: Option<&str>) -> usize {
+    let Some(since) = since else { return 0 };
+    let by_path = set.migrations.iter().position(|m| {
+        m.scripts().any(|s| s.path == since || s.path.ends_with(since) || std::path::Path::new(&s.path).parent().is_some_and(|p| p.ends_with(since)))
+    });
+    by_path.unwrap_or_else(|| {
+        set.migrations
+            .iter()
+            .position(|m| m.version == since || compare_versions(&m.version, since).is_ge())
+            .unwrap_or(set.migrations.len())
+    })
+}
+
+fn lint_set(
+    set: &MigrationSet,
+    parsed: Vec<Parsed<'_>>,
+    settings: &Settings,
+    rules: &[&'static dyn Rule],
+    since: Option<&str>,
+) -> LintOutput {
+    let mut out = LintOutput::default();
+    let first = first_reported(set, since);
+    let mut catalog = Catalog::default();
+    let mut parsed = parsed.into_iter();
+    for (mi, migration) in set.migrations.iter().enumerate() {
+        let report = mi >= first;
+        let up = migration.up.as_ref().map(|_| parsed.next().expect("one parse per script"));
+        let down = migration.down.as_ref().map(|_| parsed.next().expect("one parse per script"));
+        let mut fresh = Fresh::default();
+        if let Some(up) = &up {
+            run_script(set, up, &mut catalog, &mut fresh, settings, rules, report, &mut out);
+        }
+        if let Some(down) = &down {
+            // A down script runs after its up script; what the pair created is new to it.
+            let mut after_down = catalog.clone();
+            let mut fresh = fresh.clone();
+            run_script(set, down, &mut after_down, &mut fresh, settings, rules, report, &mut out);
+        }
+    }
+    out
+}
+
+/// Objects created in the current migration: locking them is harmless.
+#[derive(Clone, Default)]
+struct Fresh {
+    tables: BTreeSet<QualifiedName>,
+    columns: BTreeSet<(QualifiedName, String)>,
+}
+
+/// Per-script transaction and timeout state.
+#[derive(Default)]
+struct TxState {
+    in_tx: bool,
+    explicit: bool,
+    tx_number: usize,
+    session_timeout: bool,
+    local_timeout: Option<bool>,
+}
+
+impl TxState {
+    fn lock_timeout(&self) -> bool {
+        self.local_timeout.unwrap_or(self.session_timeout)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_script(
+    set: &MigrationSet,
+    p: &Parsed<'_>,
+    catalog: &mut Catalog,
+    fresh: &mut Fresh,
+    settings: &Settings,
+    rules: &[&'static dyn Rule],
+    report: bool,
+    out: &mut LintOutput,
+) {
+    let statements = &p.parsed.statements;
+    let all_non_tx = !statements.is_empty() && statements.iter().all(|s| cannot_run_in_transaction(&s.node));
+    let runner_tx = p.script.transaction.resolve(statements.len(), all_non_tx);
+    let source = Source {
+        file: &p.script.path,
+        text: &p.script.text,
+        lines: &p.lines,
+        direction: p.script.direction,
+        layout: set.layout,
+        runner_transaction: runner_tx,
+    };
+    let mut tx = TxState { in_tx: runner_tx, ..TxState::default() };
+    let mut findings: Vec<(Option<usize>, Finding)> = Vec::new();
+    let mut summaries = Vec::with_capacity(statements.len());
+    for (i, stmt) in statements.iter().enumerate() {
+        let locks = statement_locks(&stmt.node, catalog, settings.pg_version);
+        // Transaction control changes the state the statement itself runs in.
+        if let NodeEnum::TransactionStmt(t) = &stmt.node {
+            handle_transaction(t, &mut tx);
+        }
+        if let NodeEnum::VariableSetStmt(v) = &stmt.node {
+            handle_set(v, &mut tx);
+        }
+        if let NodeEnum::SelectStmt(s) = &stmt.node {
+            handle_set_config(s, &mut tx);
+        }
+        if report {
+            let cx = StatementContext {
+                stmt: &stmt.node,
+                start: stmt.start,
+                end: stmt.end,
+                source,
+                catalog,
+                settings,
+                in_transaction: tx.in_tx,
+                lock_timeout: tx.lock_timeout(),
+                locks: &locks,
+                new_tables: &fresh.tables,
+                new_columns: &fresh.columns,
+            };
+            let mut buf = Vec::new();
+            for rule in rules {
+                rule.check_statement(&cx, &mut buf);
+            }
+            findings.extend(buf.into_iter().map(|f| (Some(i), f)));
+        }
+        let existing_locks = locks
+            .iter()
+            .filter(|l| !fresh.tables.contains(&l.table) && !settings.small_tables.contains(&l.table.name) && !settings.small_tables.contains(&l.table.to_string()))
+            .cloned()
+            .collect();
+        summaries.push(StatementSummary {
+            start: stmt.start,
+            end: stmt.end,
+            large_dml: is_large_dml(&stmt.node, fresh),
+            locks,
+            existing_locks,
+            lock_timeout: tx.lock_timeout(),
+            in_transaction: tx.in_tx,
+            transaction: tx.tx_number,
+            is_ddl: is_ddl(&stmt.node),
+        });
+        record_fresh(&stmt.node, catalog, fresh);
+        catalog.apply(&stmt.node);
+        if let NodeEnum::TransactionStmt(t) = &stmt.node {
+            after_transaction(t, &mut tx);
+        }
+    }
+    if !report {
+        return;
+    }
+    let mcx = MigrationContext { source, statements: &summaries, settings };
+    let mut buf = Vec::new();
+    for rule in rules {
+        rule.check_migration(&mcx, &mut buf);
+    }
+    for f in buf {
+        let idx = summaries.iter().position(|s| matches!(&f.location, Location::Span { start_byte, .. } if *start_byte >= s.start && *start_byte <= s.end));
+        findings.push((idx, f));
+    }
+    for err in &p.parsed.errors {
+        let meta = &SyntaxError::META;
+        let mut f = source.finding(meta, err.offset, (err.offset + 1).min(err.statement_end.max(err.offset + 1)), format!("PostgreSQL rejects this statement: {}", err.message));
+        f.help = "Fix the syntax: PostgreSQL will refuse to run this migration".to_owned();
+        findings.push((None, f));
+    }
+    out.files += 1;
+    out.statements += statements.len();
+    apply_suppressions(&p.parsed, &source, findings, settings, out);
+}
+
+fn apply_suppressions(
+    parsed: &ParsedSql,
+    source: &Source<'_>,
+    findings: Vec<(Option<usize>, Finding)>,
+    settings: &Settings,
+    out: &mut LintOutput,
+) {
+    let mut used = vec![false; parsed.suppressions.len()];
+    for (idx, mut f) in findings {
+        let code = find_rule(f.rule).map(|r| r.meta().code);
+        let names = |r: &String| r == f.rule || Some(r.as_str()) == code;
+        let hit = parsed.suppressions.iter().position(|s| match s.scope {
+            SuppressionScope::File => s.rules.iter().any(names),
+            SuppressionScope::Statement(Some(si)) => Some(si) == idx && s.rules.iter().any(names),
+            SuppressionScope::Statement(None) => false,
+        });
+        if let Some(h) = hit {
+            used[h] = true;
+            continue;
+        }
+        if let Some(&sev) = settings.severity.get(f.rule) {
+            f.severity = sev;
+        }
+        out.findings.push(f);
+    }
+    if settings.disabled.contains(UnusedSuppression::META.name) {
+        return;
+    }
+    for (s, used) in parsed.suppressions.iter().zip(used) {
+        if used {
+            continue;
+        }
+        let unknown: Vec<&String> = s.rules.iter().filter(|r| find_rule(r).is_none()).collect();
+        let message = if s.rules.is_empty() {
+            "plumb:ignore names no rule".to_owned()
+        } else if !unknown.is_empty() {
+            format!("plumb:ignore names unknown rule {}", unknown.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))
+        } else {
+            format!("plumb:ignore {} suppresses nothing", s.rules.join(","))
+        };
+        let mut f = source.finding(&UnusedSuppression::META, s.start, s.end, message);
+        f.help = "Remove the comment, or correct the rule name (`plumb rules` lists them)".to_owned();
+        if let Some(&sev) = settings.severity.get(f.rule) {
+            f.severity = sev;
+        }
+        out.findings.push(f);
+    }
+}
+
+fn handle_transaction(t: &protobuf::TransactionStmt, tx: &mut TxState) {
+    match TransactionStmtKind::try_from(t.kind) {
+        Ok(TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart) => {
+            tx.in_tx = true;
+            tx.explicit = true;
+        }
+        _ => {}
+    }
+}
+
+fn after_transaction(t: &protobuf::TransactionStmt, tx: &mut TxState) {
+    match TransactionStmtKind::try_from(t.kind) {
+        Ok(
+            TransactionStmtKind::TransStmtCommit
+            | TransactionStmtKind::TransStmtRollback
+            | TransactionStmtKind::TransStmtCommitPrepared
+            | TransactionStmtKind::TransStmtRollbackPrepared
+            | TransactionStmtKind::TransStmtPrepare,
+        ) => {
+            tx.in_tx = false;
+            tx.explicit = false;
+            tx.tx_number += 1;
+            tx.local_timeout = None;
+        }
+        _ => {}
+    }
+}
+
+fn timeout_value_on(args: &[protobuf::Node]) -> bool {
+    let Some(arg) = args.first() else { return false };
+    if let Some(i) = plumb_sql::ast::int_const(arg) {
+        return i != 0;
+    }
+    plumb_sql::ast::str_const(arg).is_some_and(|s| {
+        let s = s.trim();
+        !(s.is_empty() || s == "0" || s.starts_with("0 ") || s.starts_with("0m") || s.starts_with("0s"))
+    })
+}
+
+fn handle_set(v: &protobuf::VariableSetStmt, tx: &mut TxState) {
+    let kind = VariableSetKind::try_from(v.kind).unwrap_or(VariableSetKind::Undefined);
+    if kind == VariableSetKind::VarResetAll {
+        tx.session_timeout = false;
+        tx.local_timeout = None;
+        return;
+    }
+    if !v.name.eq_ignore_ascii_case("lock_timeout") {
+        return;
+    }
+    let on = kind == VariableSetKind::VarSetValue && timeout_value_on(&v.args);
+    if v.is_local {
+        if tx.in_tx {
+            tx.local_timeout = Some(on);
+        }
+    } else {
+        tx.session_timeout = on;
+        // A session-level SET inside a transaction also overrides an earlier SET LOCAL.
+        tx.local_timeout = None;
+    }
+}
+
+/// `SELECT set_config('lock_timeout', '5s', is_local)`.
+fn handle_set_config(s: &protobuf::SelectStmt, tx: &mut TxState) {
+    for t in &s.target_list {
+        let Some(NodeEnum::ResTarget(rt)) = t.node.as_ref() else { continue };
+        let Some(NodeEnum::FuncCall(f)) = rt.val.as_deref().and_then(|v| v.node.as_ref()) else { continue };
+        if plumb_sql::ast::func_name(f) != "set_config" || f.args.len() != 3 {
+            continue;
+        }
+        if plumb_sql::ast::str_const(&f.args[0]) != Some("lock_timeout") {
+            continue;
+        }
+        let on = timeout_value_on(&f.args[1..2]);
+        let local = matches!(f.args[2].node.as_ref(), Some(NodeEnum::AConst(c)) if matches!(c.val, Some(protobuf::a_const::Val::Boolval(ref b)) if b.boolval));
+        if local {
+            if tx.in_tx {
+                tx.local_timeout = Some(on);
+            }
+        } else {
+            tx.session_timeout = on;
+        }
+    }
+}
+
+/// Statements PostgreSQL refuses inside a transaction block.
+pub(crate) fn cannot_run_in_transaction(node: &NodeEnum) -> bool {
+    match node {
+        NodeEnum::IndexStmt(i) => i.concurrent,
+        NodeEnum::DropStmt(d) => d.concurrent,
+        NodeEnum::ReindexStmt(r) => r.params.iter().any(|o| matches!(o.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently")),
+        NodeEnum::VacuumStmt(v) => v.is_vacuumcmd,
+        NodeEnum::CreatedbStmt(_) | NodeEnum::DropdbStmt(_) => true,
+        NodeEnum::AlterTableStmt(a) => a.cmds.iter().any(|c| matches!(c.node.as_ref(), Some(NodeEnum::AlterTableCmd(cmd)) if matches!(cmd.def.as_deref().and_then(|d| d.node.as_ref()), Some(NodeEnum::PartitionCmd(p)) if p.concurrent))),
+        _ => false,
+    }
+}
+
+fn is_ddl(node: &NodeEnum) -> bool {
+    !matches!(
+        node,
+        NodeEnum::SelectStmt(_)
+            | NodeEnum::InsertStmt(_)
+            | NodeEnum::UpdateStmt(_)
+            | NodeEnum::DeleteStmt(_)
+            | NodeEnum::MergeStmt(_)
+            | NodeEnum::VariableSetStmt(_)
+            | NodeEnum::TransactionStmt(_)
+            | NodeEnum::CopyStmt(_)
+            | NodeEnum::DoStmt(_)
+            | NodeEnum::CallStmt(_)
+            | NodeEnum::NotifyStmt(_)
+            | NodeEnum::ExplainStmt(_)
+    )
+}
+
+/// UPDATE or DELETE without WHERE (or INSERT ... SELECT) on an existing table.
+fn is_large_dml(node: &NodeEnum, fresh: &Fresh) -> bool {
+    let existing = |rv: &Option<protobuf::RangeVar>| {
+        rv.as_ref().is_some_and(|rv| !fresh.tables.contains(&QualifiedName::from_range_var(rv)))
+    };
+    match node {
+        NodeEnum::UpdateStmt(u) => u.where_clause.is_none() && existing(&u.relation),
+        NodeEnum::DeleteStmt(d) => d.where_clause.is_none() && existing(&d.relation),
+        _ => false,
+    }
+}
+
+fn record_fresh(node: &NodeEnum, catalog: &Catalog, fresh: &mut Fresh) {
+    match node {
+        NodeEnum::CreateStmt(c) => {
+            if let Some(rv) = &c.relation {
+                let name = QualifiedName::from_range_var(rv);
+                if !(c.if_not_exists && catalog.tables.contains_key(&name)) {
+                    fresh.tables.insert(name);
+                }
+            }
+        }
+        NodeEnum::CreateTableAsStmt(c) => {
+            if let Some(rel) = c.into.as_ref().and_then(|i| i.rel.as_ref()) {
+                fresh.tables.insert(QualifiedName::from_range_var(rel));
+            }
+        }
+        NodeEnum::ViewStmt(v) => {
+            if let Some(rv) = &v.view {
+                fresh.tables.insert(QualifiedName::from_range_var(rv));
+            }
+        }
+        NodeEnum::RenameStmt(r) => {
+            // A fresh table renamed stays fresh under its new name.
+            if let Some(rv) = &r.relation {
+                let old = QualifiedName::from_range_var(rv);
+                if r.rename_type == protobuf::ObjectType::ObjectTable as i32 && fresh.tables.contains(&old) {
+                    fresh.tables.insert(QualifiedName::new(Some(&old.schema), &r.newname));
+                }
+            }
+        }
+        NodeEnum::AlterTableStmt(a) => {
+            let Some(rv) = &a.relation else { return };
+            let table = QualifiedName::from_range_var(rv);
+            for cmd in &a.cmds {
+                let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_ref() else { continue };
+                if cmd.subtype == protobuf::AlterTableType::AtAddColumn as i32 {
+                    if let Some(NodeEnum::ColumnDef(col)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                        fresh.columns.insert((table.clone(), col.colname.clone()));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Whether a lock is dangerous enough for lock-discipline rules: it blocks reads or writes.
+pub(crate) fn blocks_traffic(mode: LockMode) -> bool {
+    mode >= LockMode::Share
+}
+
+/// Whether work under a lock takes time proportional to the table size.
+pub(crate) fn is_slow(work: Work) -> bool {
+    work != Work::Catalog
+}
+

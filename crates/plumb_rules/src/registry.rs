@@ -1,0 +1,86 @@
+//! The rule registry: the one table that lists every rule.
+
+use plumb_diagnostics::{Finding, RuleMeta};
+
+use crate::context::{MigrationContext, StatementContext};
+use crate::rules::{breaking, constraint, data, index, locking, rewrite, syntax, types};
+
+/// A rule's metadata accessor, implemented by `declare_rule!`.
+pub trait RuleInfo {
+    /// Its metadata.
+    fn meta(&self) -> &'static RuleMeta;
+}
+
+/// A lint rule. Rules do no IO and never panic.
+pub trait Rule: RuleInfo + Sync + Send {
+    /// Checks one statement.
+    fn check_statement(&self, _cx: &StatementContext<'_>, _out: &mut Vec<Finding>) {}
+    /// Checks a whole script after its statements.
+    fn check_migration(&self, _cx: &MigrationContext<'_>, _out: &mut Vec<Finding>) {}
+}
+
+macro_rules! impl_meta {
+    ($($path:path),+ $(,)?) => {
+        /// Every rule, in code order.
+        pub static RULES: &[&dyn Rule] = &[$(&$path),+];
+    };
+}
+
+impl_meta![
+    index::create_index_non_concurrently::CreateIndexNonConcurrently,
+    index::add_constraint_builds_index::AddConstraintBuildsIndex,
+    index::add_exclusion_constraint::AddExclusionConstraint,
+    index::drop_index_non_concurrently::DropIndexNonConcurrently,
+    index::reindex_non_concurrently::ReindexNonConcurrently,
+    index::concurrently_in_transaction::ConcurrentlyInTransaction,
+    index::concurrent_index_on_partitioned_table::ConcurrentIndexOnPartitionedTable,
+    index::attach_partition_scans::AttachPartitionScans,
+    constraint::add_foreign_key_validates::AddForeignKeyValidates,
+    constraint::add_check_validates::AddCheckValidates,
+    constraint::set_not_null_scans::SetNotNullScans,
+    constraint::alter_domain_add_constraint::AlterDomainAddConstraint,
+    rewrite::alter_column_type_rewrite::AlterColumnTypeRewrite,
+    rewrite::add_column_rewrite::AddColumnRewrite,
+    rewrite::set_logged_unlogged::SetLoggedUnlogged,
+    rewrite::set_tablespace::SetTablespace,
+    rewrite::vacuum_full::VacuumFull,
+    rewrite::cluster::Cluster,
+    breaking::add_not_null_column_without_default::AddNotNullColumnWithoutDefault,
+    breaking::rename_column::RenameColumn,
+    breaking::rename_table::RenameTable,
+    breaking::rename_enum_value::RenameEnumValue,
+    breaking::add_enum_value_in_transaction::AddEnumValueInTransaction,
+    breaking::transaction_nesting::TransactionNesting,
+    breaking::drop_table::DropTable,
+    breaking::drop_column::DropColumn,
+    breaking::drop_schema::DropSchema,
+    breaking::drop_database::DropDatabase,
+    breaking::truncate_table::TruncateTable,
+    data::unbatched_data_change::UnbatchedDataChange,
+    locking::lock_table::LockTable,
+    locking::refresh_matview_non_concurrently::RefreshMatviewNonConcurrently,
+    locking::missing_lock_timeout::MissingLockTimeout,
+    locking::locks_held_across_statements::LocksHeldAcrossStatements,
+    types::prefer_bigint_keys::PreferBigintKeys,
+    types::prefer_timestamptz::PreferTimestamptz,
+    types::prefer_text_over_varchar::PreferTextOverVarchar,
+    types::prefer_identity::PreferIdentity,
+    types::prefer_jsonb::PreferJsonb,
+    types::avoid_money::AvoidMoney,
+    types::avoid_char::AvoidChar,
+    syntax::syntax_error::SyntaxError,
+    syntax::unused_suppression::UnusedSuppression,
+];
+
+/// A rule by name or code.
+pub fn find_rule(name: &str) -> Option<&'static dyn Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.meta().name == name || r.meta().code.eq_ignore_ascii_case(name))
+}
+
+/// The metadata of every rule.
+pub fn meta() -> impl Iterator<Item = &'static RuleMeta> {
+    RULES.iter().map(|r| r.meta())
+}

@@ -1,0 +1,69 @@
+use plumb_diagnostics::{Applicability, Finding};
+use plumb_sql::protobuf::AlterTableType;
+
+use crate::context::{fix, StatementContext};
+use crate::fix::{ident, table_sql};
+use crate::registry::Rule;
+use crate::rules::{alter_table_cmds, subtype};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `ALTER TABLE ... DROP COLUMN` on an existing column (not added in this migration or
+    /// by the up script a down script reverts).
+    ///
+    /// ## Why is this bad
+    /// The column's data is lost, and the running application that still selects or inserts it
+    /// fails (`SELECT *` consumers and ORMs that cache the column list included) until every
+    /// instance runs code that no longer uses it.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE users DROP COLUMN legacy_flags;
+    /// ```
+    ///
+    /// ## Use instead
+    /// Contract in two releases: first deploy code that ignores the column (for example Rails'
+    /// `ignored_columns`), then drop it; keep a backup of the data if it may be needed.
+    ///
+    /// ## Fix safety
+    /// Display only.
+    ///
+    /// ## PostgreSQL versions
+    /// All.
+    ///
+    /// ## References
+    /// - <https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-DESC-DROP-COLUMN>
+    pub struct DropColumn {
+        code: "PL502",
+        name: "drop-column",
+        family: DataLoss,
+        severity: High,
+        summary: "DROP COLUMN loses data and breaks running code that still uses the column",
+        min_pg: None,
+        max_pg: None,
+        inputs: SqlAndCatalog,
+    }
+}
+
+impl Rule for DropColumn {
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        for (table, cmd) in alter_table_cmds(cx.stmt) {
+            if subtype(cmd) != AlterTableType::AtDropColumn || !cx.is_existing(&table) || cx.is_new_column(&table, &cmd.name) {
+                continue;
+            }
+            let t = table_sql(&table);
+            let c = ident(&cmd.name);
+            let type_name = cx.catalog.table(&table).and_then(|tb| tb.column(&cmd.name)).map(|col| col.type_name.clone());
+            let mut f = cx.finding(&Self::META, format!("dropping {t}.{c} deletes its data and breaks running code that still uses it"));
+            f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
+            f.help = "Deploy code that no longer reads or writes the column first, then drop it in a later release".to_owned();
+            f.fix = Some(fix(
+                "drop only after the application stopped using the column",
+                format!("-- after the release that stops using {c}:\nALTER TABLE {t} DROP COLUMN IF EXISTS {c};"),
+                Some(format!("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {c} {}; -- data must be restored from a backup", type_name.unwrap_or_else(|| "text".to_owned()))),
+                Applicability::DisplayOnly,
+            ));
+            out.push(f);
+        }
+    }
+}

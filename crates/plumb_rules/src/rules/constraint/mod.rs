@@ -1,0 +1,6 @@
+//! Constraints validated under lock.
+
+pub mod add_check_validates;
+pub mod add_foreign_key_validates;
+pub mod alter_domain_add_constraint;
+pub mod set_not_null_scans;

@@ -1,0 +1,3 @@
+//! Unbounded data changes.
+
+pub mod unbatched_data_change;

@@ -1,0 +1,160 @@
+use plumb_catalog::{Catalog, QualifiedName};
+use plumb_diagnostics::{Applicability, Finding, Severity};
+use plumb_sql::protobuf::{self, AlterTableType};
+use plumb_sql::NodeEnum;
+
+use crate::context::{fix, StatementContext};
+use crate::fix::{ident, step, table_sql};
+use crate::registry::Rule;
+use crate::rules::{alter_table_cmds, subtype};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `ALTER COLUMN ... TYPE` on an existing table when the change is not binary-coercible,
+    /// using the column's current type from earlier migrations.
+    ///
+    /// ## Why is this bad
+    /// A type change that is not binary-coercible rewrites the whole table and rebuilds all its
+    /// indexes while holding ACCESS EXCLUSIVE: no reads or writes for the duration. Changes that
+    /// are binary-coercible (`varchar(n)` to `text` or to a longer `varchar`, raising a
+    /// `numeric` precision with the same scale, `cidr` to `inet`) only touch the catalog.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE orders ALTER COLUMN id TYPE bigint;
+    /// ```
+    ///
+    /// ## Use instead
+    /// Expand and contract: add a new column of the new type, keep it in sync with a trigger,
+    /// backfill it in batches, switch reads and writes, then drop the old column.
+    ///
+    /// ## Fix safety
+    /// Display only: the switch-over needs application changes.
+    ///
+    /// ## PostgreSQL versions
+    /// All.
+    ///
+    /// ## References
+    /// - <https://www.postgresql.org/docs/current/sql-altertable.html#SQL-ALTERTABLE-NOTES>
+    pub struct AlterColumnTypeRewrite {
+        code: "PL301",
+        name: "alter-column-type-rewrite",
+        family: Rewrite,
+        severity: High,
+        summary: "ALTER COLUMN TYPE that is not binary-coercible rewrites the table under ACCESS EXCLUSIVE",
+        min_pg: None,
+        max_pg: None,
+        inputs: SqlAndCatalog,
+    }
+}
+
+/// Splits `varchar(255)` into (`varchar`, [255]).
+fn split_type(t: &str) -> (&str, Vec<i64>) {
+    match t.split_once('(') {
+        Some((base, rest)) => (
+            base,
+            rest.trim_end_matches(')').split(',').filter_map(|m| m.trim().parse().ok()).collect(),
+        ),
+        None => (t, Vec::new()),
+    }
+}
+
+/// Whether changing a column from `old` to `new` keeps the stored bytes valid (no rewrite).
+pub fn binary_coercible(old: &str, new: &str) -> bool {
+    if old == new {
+        return true;
+    }
+    let (ob, om) = split_type(old);
+    let (nb, nm) = split_type(new);
+    match (ob, nb) {
+        ("varchar", "varchar") | ("varbit", "varbit") => {
+            nm.is_empty() || om.first().zip(nm.first()).is_some_and(|(o, n)| n >= o)
+        }
+        ("varchar" | "text", "text") | ("cidr", "inet") | ("xml", "text") => true,
+        ("text", "varchar") => nm.is_empty(),
+        ("numeric", "numeric") => {
+            // Raising the precision with the same scale keeps every value representable.
+            nm.is_empty() || (om.len() == nm.len() && !om.is_empty() && nm[0] >= om[0] && om.get(1) == nm.get(1))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the type change in `cmd` rewrites `table`: `Some(true)` yes, `Some(false)` no,
+/// `None` when the current type is unknown.
+pub fn type_change_rewrites(catalog: &Catalog, table: &QualifiedName, cmd: &protobuf::AlterTableCmd) -> Option<bool> {
+    let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else { return None };
+    let new = plumb_sql::ast::type_name(def.type_name.as_ref()?);
+    let old = &catalog.table(table)?.column(&cmd.name)?.type_name;
+    // A USING clause computes new values: always a rewrite unless it is the identity.
+    if def.raw_default.is_some() && !binary_coercible(old, &new) {
+        return Some(true);
+    }
+    Some(!binary_coercible(old, &new))
+}
+
+impl Rule for AlterColumnTypeRewrite {
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        for (table, cmd) in alter_table_cmds(cx.stmt) {
+            if subtype(cmd) != AlterTableType::AtAlterColumnType || !cx.is_existing(&table) {
+                continue;
+            }
+            let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else { continue };
+            let Some(tn) = def.type_name.as_ref() else { continue };
+            let new = plumb_sql::ast::type_name(tn);
+            let old = cx.catalog.table(&table).and_then(|t| t.column(&cmd.name)).map(|c| c.type_name.clone());
+            let rewrites = type_change_rewrites(cx.catalog, &table, cmd);
+            if rewrites == Some(false) {
+                continue;
+            }
+            let t = table_sql(&table);
+            let c = ident(&cmd.name);
+            let mut f = match &old {
+                Some(old) => cx.finding(&Self::META, format!("changing {t}.{c} from {old} to {new} rewrites the table and its indexes while blocking all reads and writes")),
+                None => {
+                    let mut f = cx.finding(&Self::META, format!("changing {t}.{c} to {new} may rewrite the table under ACCESS EXCLUSIVE (its current type is not known from earlier migrations)"));
+                    f.severity = Severity::Medium;
+                    f
+                }
+            };
+            f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
+            f.help = "Expand and contract: add a column of the new type, backfill in batches, switch the application, drop the old column".to_owned();
+            if old.as_deref().is_some_and(|o| o == "timestamp") && new == "timestamptz" {
+                f.notes.push("timestamp to timestamptz skips the rewrite only when the session TimeZone is UTC (PostgreSQL 12+)".to_owned());
+            }
+            let tmp = ident(&format!("{}_new", cmd.name));
+            let sql = format!(
+                "{}ALTER TABLE {t} ADD COLUMN {tmp} {new};\n{}UPDATE {t} SET {tmp} = {c}::{new} WHERE {tmp} IS NULL AND ctid IN (SELECT ctid FROM {t} WHERE {tmp} IS NULL LIMIT 10000);\n{}ALTER TABLE {t} RENAME COLUMN {c} TO {};\nALTER TABLE {t} RENAME COLUMN {tmp} TO {c};",
+                step(1, "add the new column (catalog-only); keep it in sync from the application or a trigger"),
+                step(2, "backfill in batches outside the DDL transaction; repeat until no rows are updated"),
+                step(3, "once every reader uses the new type: swap the names in one short transaction"),
+                ident(&format!("{}_old", cmd.name)),
+            );
+            f.fix = Some(fix("expand and contract instead of rewriting", sql, Some(format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {tmp};")), Applicability::DisplayOnly));
+            out.push(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::binary_coercible;
+
+    #[test]
+    fn coercible_changes() {
+        assert!(binary_coercible("varchar(10)", "varchar(20)"));
+        assert!(binary_coercible("varchar(10)", "text"));
+        assert!(binary_coercible("varchar(10)", "varchar"));
+        assert!(binary_coercible("text", "varchar"));
+        assert!(binary_coercible("numeric(10,2)", "numeric(12,2)"));
+        assert!(binary_coercible("numeric(10,2)", "numeric"));
+        assert!(binary_coercible("cidr", "inet"));
+        assert!(!binary_coercible("varchar(20)", "varchar(10)"));
+        assert!(!binary_coercible("text", "varchar(10)"));
+        assert!(!binary_coercible("numeric(10,2)", "numeric(12,3)"));
+        assert!(!binary_coercible("int4", "int8"));
+        assert!(!binary_coercible("bpchar(2)", "bpchar(3)"));
+        assert!(!binary_coercible("json", "jsonb"));
+        assert!(!binary_coercible("timestamp", "timestamptz"));
+    }
+}

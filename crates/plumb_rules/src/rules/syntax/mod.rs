@@ -1,0 +1,5 @@
+//! Input PostgreSQL rejects, and plumb's own meta findings. The engine produces these; the rule
+//! types carry their documentation and metadata.
+
+pub mod syntax_error;
+pub mod unused_suppression;

@@ -1,0 +1,86 @@
+use plumb_diagnostics::Finding;
+use plumb_sql::protobuf::ConstrType;
+use plumb_sql::NodeEnum;
+
+use crate::context::StatementContext;
+use crate::fix::{ident, table_sql};
+use crate::registry::Rule;
+use crate::rules::column_constraints;
+use crate::rules::types::{column_type, defined_columns, type_finding};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags primary-key and foreign-key columns of type `integer`, `smallint`, `serial` or
+    /// `smallserial`.
+    ///
+    /// ## Why is this bad
+    /// A 4-byte key overflows at 2,147,483,647: inserts start failing, and widening the key
+    /// later rewrites the table and every table that references it, under ACCESS EXCLUSIVE. The
+    /// 4 bytes saved per row rarely matter.
+    ///
+    /// ## Example
+    /// ```sql
+    /// CREATE TABLE orders (id serial PRIMARY KEY, user_id integer REFERENCES users (id));
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id bigint REFERENCES users (id));
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Display only.
+    ///
+    /// ## PostgreSQL versions
+    /// All.
+    ///
+    /// ## References
+    /// - <https://wiki.postgresql.org/wiki/Don%27t_Do_This#Don.27t_use_serial>
+    pub struct PreferBigintKeys {
+        code: "PL801",
+        name: "prefer-bigint-keys",
+        family: Types,
+        severity: Low,
+        summary: "4-byte integer primary or foreign key overflows at 2^31",
+        min_pg: None,
+        max_pg: None,
+        inputs: Sql,
+    }
+}
+
+fn table_level_keys(stmt: &NodeEnum) -> (Vec<String>, Vec<String>) {
+    let mut pk = Vec::new();
+    let mut fk = Vec::new();
+    if let NodeEnum::CreateStmt(c) = stmt {
+        for e in &c.table_elts {
+            let Some(NodeEnum::Constraint(con)) = e.node.as_ref() else { continue };
+            match ConstrType::try_from(con.contype) {
+                Ok(ConstrType::ConstrPrimary) => pk.extend(plumb_sql::ast::strings(&con.keys).into_iter().map(str::to_owned)),
+                Ok(ConstrType::ConstrForeign) => fk.extend(plumb_sql::ast::strings(&con.fk_attrs).into_iter().map(str::to_owned)),
+                _ => {}
+            }
+        }
+    }
+    (pk, fk)
+}
+
+impl Rule for PreferBigintKeys {
+    fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        let (pk, fk) = table_level_keys(cx.stmt);
+        for (table, col) in defined_columns(cx.stmt) {
+            let ty = column_type(col);
+            let better = match ty.as_str() {
+                "int4" | "serial" | "int2" | "smallserial" => "bigint",
+                _ => continue,
+            };
+            let is_pk = pk.contains(&col.colname) || column_constraints(col).any(|c| c.contype == ConstrType::ConstrPrimary as i32);
+            let is_fk = fk.contains(&col.colname) || column_constraints(col).any(|c| c.contype == ConstrType::ConstrForeign as i32);
+            if !is_pk && !is_fk {
+                continue;
+            }
+            let role = if is_pk { "primary key" } else { "foreign key" };
+            let message = format!("{role} {}.{} is {ty}, which overflows at 2^31", table_sql(&table), ident(&col.colname));
+            out.push(type_finding(cx, &Self::META, &table, col, message, "Use bigint keys (with GENERATED ... AS IDENTITY for primary keys)", better));
+        }
+    }
+}
