@@ -1,0 +1,170 @@
+//! `plumb lint`: migration-safety lint.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use globset::{Glob, GlobSetBuilder};
+use plumb_diagnostics::Severity;
+use plumb_migrations::{Layout, MigrationSet};
+use plumb_report::{Format, Report};
+use plumb_rules::{Settings, NEWEST_PG, OLDEST_PG};
+
+use crate::config::Config;
+use crate::{EXIT_CLEAN, EXIT_FINDINGS};
+
+/// Color choice.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ColorChoice {
+    /// Color when writing to a terminal.
+    Auto,
+    /// Always color.
+    Always,
+    /// Never color.
+    Never,
+}
+
+/// `plumb lint` arguments.
+#[derive(Args, Debug)]
+pub struct LintArgs {
+    /// Migration folders, SQL files, or `-` for standard input
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format: text, json, sarif, github, markdown
+    #[arg(long, short = 'f', default_value = "text")]
+    pub format: String,
+    /// Exit with status 1 when a finding is at or above this severity (critical, high, medium, low, info, none)
+    #[arg(long)]
+    pub fail_on: Option<String>,
+    /// Target PostgreSQL major version (default: the newest supported)
+    #[arg(long)]
+    pub pg_version: Option<u32>,
+    /// Report only migrations from this one on (a version or a file); earlier ones give context
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Force a layout: plain, sqlx, golang-migrate, diesel, dbmate, flyway, prisma
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// Config file (default: ./plumb.toml when present)
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write the report to this file instead of standard output
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Color output
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+fn parse_fail_on(s: &str) -> anyhow::Result<Option<Severity>> {
+    if s == "none" {
+        return Ok(None);
+    }
+    match Severity::parse(s) {
+        Some(sev) => Ok(Some(sev)),
+        None => bail!("--fail-on `{s}`: expected critical, high, medium, low, info or none"),
+    }
+}
+
+/// Runs `plumb lint`.
+pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
+    let (config, _) = Config::load(args.config.as_deref())?;
+    let format = Format::parse(&args.format)
+        .with_context(|| format!("--format `{}`: expected text, json, sarif, github or markdown", args.format))?;
+    let fail_on = parse_fail_on(args.fail_on.as_deref().or(config.fail_on.as_deref()).unwrap_or("high"))?;
+    let pg_version = args.pg_version.or(config.pg_version).unwrap_or(NEWEST_PG);
+    if !(OLDEST_PG..=NEWEST_PG).contains(&pg_version) {
+        bail!("--pg-version {pg_version}: supported versions are {OLDEST_PG} to {NEWEST_PG}");
+    }
+    let layout = match args.layout.as_deref().or(config.layout.as_deref()) {
+        Some(l) => Some(Layout::parse(l).with_context(|| {
+            format!("--layout `{l}`: expected one of {}", Layout::ALL.map(Layout::as_str).join(", "))
+        })?),
+        None => None,
+    };
+    let mut settings = Settings { pg_version, ..Settings::default() };
+    for (rule, value) in &config.rules {
+        let name = plumb_rules::find_rule(rule).map_or(rule.as_str(), |r| r.meta().name).to_owned();
+        match Severity::parse(value) {
+            Some(sev) => {
+                settings.severity.insert(name, sev);
+            }
+            None => {
+                settings.disabled.insert(name);
+            }
+        }
+    }
+    settings.small_tables = config.small_tables.iter().cloned().collect();
+
+    let progress = indicatif::ProgressBar::new_spinner();
+    if std::io::stderr().is_terminal() {
+        progress.set_message("reading migrations");
+        progress.enable_steady_tick(std::time::Duration::from_millis(100));
+    } else {
+        progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let mut sets = load_sets(&args.paths, layout)?;
+    exclude(&mut sets, &config.exclude)?;
+    progress.set_message(format!("linting {} scripts", sets.iter().map(|s| s.migrations.iter().map(|m| m.scripts().count()).sum::<usize>()).sum::<usize>()));
+    let output = plumb_rules::lint(&sets, &settings, args.since.as_deref());
+    progress.finish_and_clear();
+
+    let sources: BTreeMap<String, String> = if format == Format::Text || format == Format::Markdown {
+        sets.iter()
+            .flat_map(|s| s.migrations.iter().flat_map(|m| m.scripts()))
+            .map(|s| (s.path.clone(), s.text.clone()))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let rules: Vec<&plumb_diagnostics::RuleMeta> = plumb_rules::RULES.iter().map(|r| r.meta()).collect();
+    let report = Report { findings: &output.findings, files: output.files, statements: output.statements, sources: &sources, rules: &rules };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    super::emit(&plumb_report::render(format, &report, color), args.output.as_deref())?;
+    let failed = fail_on.is_some_and(|level| output.findings.iter().any(|f| f.severity >= level));
+    Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+fn load_sets(paths: &[PathBuf], layout: Option<Layout>) -> anyhow::Result<Vec<MigrationSet>> {
+    let mut sets = Vec::new();
+    let mut files = Vec::new();
+    let mut stdin_used = false;
+    for p in paths {
+        if p.as_os_str() == "-" {
+            if stdin_used {
+                bail!("`-` (standard input) given twice");
+            }
+            stdin_used = true;
+            sets.push(plumb_migrations::from_stdin(layout)?);
+        } else if p.is_dir() {
+            sets.push(plumb_migrations::discover(p, layout)?);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    if !files.is_empty() {
+        sets.push(plumb_migrations::from_files(&files, layout)?);
+    }
+    Ok(sets)
+}
+
+fn exclude(sets: &mut [MigrationSet], patterns: &[String]) -> anyhow::Result<()> {
+    if patterns.is_empty() {
+        return Ok(());
+    }
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).with_context(|| format!("exclude pattern `{p}` is not a valid glob"))?);
+    }
+    let globs = b.build()?;
+    for set in sets {
+        set.migrations.retain(|m| !m.scripts().any(|s| globs.is_match(&s.path)));
+    }
+    Ok(())
+}

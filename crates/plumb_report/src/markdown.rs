@@ -1,0 +1,57 @@
+//! A Markdown pull-request comment.
+
+use std::fmt::Write;
+
+use plumb_diagnostics::{Location, Severity};
+
+use crate::{severity_counts, Report};
+
+fn icon(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "🛑",
+        Severity::High => "🔴",
+        Severity::Medium => "🟠",
+        Severity::Low => "🔵",
+        Severity::Info => "⚪",
+    }
+}
+
+/// Renders a summary table and one collapsible section per finding.
+pub fn render_markdown(report: &Report<'_>) -> String {
+    let mut out = String::from("## plumb migration review\n\n");
+    if report.findings.is_empty() {
+        let _ = writeln!(out, "No findings in {} files ({} statements).", report.files, report.statements);
+        return out;
+    }
+    let _ = writeln!(out, "{} findings ({}) in {} files ({} statements).\n", report.findings.len(), severity_counts(report.findings), report.files, report.statements);
+    out.push_str("| | Severity | Rule | Where | Problem |\n|---|---|---|---|---|\n");
+    for f in report.findings {
+        let loc = match &f.location {
+            Location::Span { file, start, .. } => format!("`{file}:{}`", start.line),
+            Location::Object { schema, name, .. } => format!("`{schema}.{name}`"),
+            Location::Global => String::new(),
+        };
+        let _ = writeln!(out, "| {} | {} | `{}` | {loc} | {} |", icon(f.severity), f.severity, f.rule, f.message.replace('|', "\\|"));
+    }
+    out.push('\n');
+    for f in report.findings.iter().filter(|f| f.severity >= Severity::Medium) {
+        let _ = writeln!(out, "<details><summary>{} <code>{}</code>: {}</summary>\n", icon(f.severity), f.rule, f.message);
+        if let Some(lock) = &f.lock {
+            let _ = writeln!(out, "**Lock:** {lock}\n");
+        }
+        for n in &f.notes {
+            let _ = writeln!(out, "- {n}");
+        }
+        if !f.help.is_empty() {
+            let _ = writeln!(out, "\n**What to do:** {}\n", f.help);
+        }
+        if let Some(fix) = &f.fix {
+            let _ = writeln!(out, "```sql\n{}\n```", fix.sql);
+            if let Some(rb) = &fix.rollback {
+                let _ = writeln!(out, "Rollback:\n```sql\n{rb}\n```");
+            }
+        }
+        out.push_str("</details>\n\n");
+    }
+    out
+}
