@@ -84,3 +84,24 @@ pub fn find_rule(name: &str) -> Option<&'static dyn Rule> {
 pub fn meta() -> impl Iterator<Item = &'static RuleMeta> {
     RULES.iter().map(|r| r.meta())
 }
+
+/// A rule's documentation page in Markdown (`plumb explain-rule`, docs/rules/<name>.md).
+pub fn rule_markdown(m: &RuleMeta) -> String {
+    let versions = match (m.min_pg, m.max_pg) {
+        (None, None) => "all".to_owned(),
+        (Some(a), None) => format!("{a} and later"),
+        (None, Some(b)) => format!("up to {b}"),
+        (Some(a), Some(b)) => format!("{a} to {b}"),
+    };
+    let body: Vec<&str> = m.docs.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect();
+    format!(
+        "# {} ({})\n\nSeverity: {} · Family: {} · PostgreSQL: {}\n\n{}\n\n{}\n",
+        m.name,
+        m.code,
+        m.severity.as_str(),
+        m.family.as_str(),
+        versions,
+        m.summary,
+        body.join("\n").trim_end()
+    )
+}

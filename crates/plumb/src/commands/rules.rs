@@ -56,26 +56,6 @@ fn serde_json_string<T: serde::Serialize>(v: &T) -> String {
 pub fn run_explain(args: &ExplainArgs) -> anyhow::Result<u8> {
     let rule = plumb_rules::find_rule(&args.rule)
         .with_context(|| format!("unknown rule `{}`; `plumb rules` lists them", args.rule))?;
-    super::emit(&rule_markdown(rule.meta()), None)?;
+    super::emit(&plumb_rules::registry::rule_markdown(rule.meta()), None)?;
     Ok(EXIT_CLEAN)
-}
-
-/// A rule's documentation page (also written to docs/rules/).
-pub fn rule_markdown(m: &plumb_diagnostics::RuleMeta) -> String {
-    let versions = match (m.min_pg, m.max_pg) {
-        (None, None) => "all".to_owned(),
-        (Some(a), None) => format!("{a} and later"),
-        (None, Some(b)) => format!("up to {b}"),
-        (Some(a), Some(b)) => format!("{a} to {b}"),
-    };
-    format!(
-        "# {} ({})\n\nSeverity: {} · Family: {} · PostgreSQL: {}\n\n{}\n\n{}",
-        m.name,
-        m.code,
-        m.severity.as_str(),
-        m.family.as_str(),
-        versions,
-        m.summary,
-        m.docs.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
-    )
 }

@@ -1,0 +1,188 @@
+//! Rule tests: one fixture per rule, snapshot of its findings, and checks on every finding.
+//!
+//! A fixture `fixtures/<family>/<rule>.sql` is a sequence of migrations, each starting with a
+//! `-- @migration` line; the first usually creates the tables that exist in production. A
+//! `-- @layout <name>` line before the first migration picks the layout (default plain). Each
+//! statement of the fixture may be preceded by a `-- fires` or `-- ok` comment line: the rule
+//! must report a finding on every `fires` statement and none on an `ok` one.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use plumb_diagnostics::{Finding, Location};
+use plumb_migrations::{Direction, Layout, Migration, MigrationSet, Script};
+use plumb_report::Report;
+use plumb_rules::{lint, Settings, RULES};
+
+fn fixture_path(family: &str, name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(family).join(format!("{name}.sql"))
+}
+
+/// Splits a fixture into migrations, blanking the other sections so positions stay true.
+fn fixture_set(rel: &str, text: &str) -> (MigrationSet, u32) {
+    let mut layout = Layout::Plain;
+    let mut pg_version = plumb_rules::NEWEST_PG;
+    let mut starts = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if let Some(l) = t.strip_prefix("-- @layout ") {
+            layout = Layout::parse(l.trim()).expect("known layout");
+        }
+        if let Some(v) = t.strip_prefix("-- @pg ") {
+            pg_version = v.trim().parse().expect("pg version");
+        }
+        if t.starts_with("-- @migration") {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    assert!(!starts.is_empty(), "{rel}: no `-- @migration` section");
+    let mut migrations = Vec::new();
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        let blanked: String = text
+            .char_indices()
+            .map(|(at, c)| if (start..end).contains(&at) || c == '\n' { c } else { ' ' })
+            .collect();
+        migrations.push(Migration {
+            version: format!("{}", i + 1),
+            name: String::new(),
+            up: Some(Script { path: rel.to_owned(), text: blanked, direction: Direction::Up, transaction: layout.default_transaction() }),
+            down: None,
+        });
+    }
+    (MigrationSet { layout, migrations }, pg_version)
+}
+
+/// The marker (`fires` / `ok`) on the line just before byte `start`.
+fn marker_before(text: &str, start: usize) -> Option<&'static str> {
+    let before = text[..start].trim_end_matches([' ', '\t']);
+    let before = before.strip_suffix('\n').unwrap_or(before);
+    let line = before.rsplit('\n').next().unwrap_or("").trim();
+    match line {
+        "-- fires" => Some("fires"),
+        "-- ok" => Some("ok"),
+        _ => None,
+    }
+}
+
+fn check_findings_parse(findings: &[Finding]) {
+    for f in findings {
+        if let Some(fix) = &f.fix {
+            assert!(plumb_sql::parses(&fix.sql), "{}: fix does not parse:\n{}", f.rule, fix.sql);
+            if let Some(r) = &fix.rollback {
+                assert!(plumb_sql::parses(r), "{}: rollback does not parse:\n{r}", f.rule);
+            }
+        }
+        assert!(!f.message.is_empty() && !f.help.is_empty(), "{}: finding without message or help", f.rule);
+    }
+}
+
+#[test]
+fn every_rule_has_a_fixture_that_fires_and_stays_quiet() {
+    let mut failures = Vec::new();
+    for rule in RULES {
+        let meta = rule.meta();
+        let path = fixture_path(meta.family.as_str(), meta.name);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            failures.push(format!("{}: missing fixture {}", meta.name, path.display()));
+            continue;
+        };
+        let rel = format!("{}/{}.sql", meta.family.as_str(), meta.name);
+        let (set, pg_version) = fixture_set(&rel, &text);
+        let settings = Settings { pg_version, ..Settings::default() };
+        let out = lint(std::slice::from_ref(&set), &settings, None);
+        check_findings_parse(&out.findings);
+        let mine: Vec<Finding> = out.findings.iter().filter(|f| f.rule == meta.name).cloned().collect();
+        let starts_with_finding: Vec<usize> = mine
+            .iter()
+            .filter_map(|f| match &f.location {
+                Location::Span { start_byte, .. } => Some(*start_byte),
+                _ => None,
+            })
+            .collect();
+        // Every statement (and rejected statement) of the fixture, with its marker.
+        let parsed = plumb_sql::parse(&text);
+        let mut spans: Vec<(usize, usize)> = parsed.statements.iter().map(|s| (s.start, s.end)).collect();
+        spans.extend(parsed.errors.iter().map(|e| (e.statement_start, e.statement_end)));
+        spans.sort_unstable();
+        let (mut fires, mut oks) = (0, 0);
+        let mut prev_end = 0;
+        for (start, end) in spans {
+            // A finding belongs to a statement when it lies in it or in the comments just
+            // before it (suppression findings point at the comment).
+            let hit = starts_with_finding.iter().any(|&b| b >= prev_end && b <= end.max(start + 1));
+            prev_end = end + 1;
+            match marker_before(&text, start) {
+                Some("fires") => {
+                    fires += 1;
+                    if !hit {
+                        failures.push(format!("{rel}: `-- fires` statement at byte {start} got no finding"));
+                    }
+                }
+                Some("ok") => {
+                    oks += 1;
+                    if hit {
+                        failures.push(format!("{rel}: `-- ok` statement at byte {start} got a finding"));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if fires == 0 || oks == 0 {
+            failures.push(format!("{rel}: needs at least one `-- fires` and one `-- ok` statement (has {fires} and {oks})"));
+        }
+        let sources: BTreeMap<String, String> = [(rel.clone(), text.clone())].into();
+        let rules = [meta];
+        let report = Report { findings: &mine, files: set.migrations.len(), statements: out.statements, sources: &sources, rules: &rules };
+        insta::with_settings!({snapshot_path => "../fixtures/snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+            insta::assert_snapshot!(meta.name, plumb_report::render_text(&report, false));
+        });
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn registry_is_consistent() {
+    let mut names = std::collections::BTreeSet::new();
+    let mut codes = std::collections::BTreeSet::new();
+    for rule in RULES {
+        let m = rule.meta();
+        assert!(names.insert(m.name), "duplicate rule name {}", m.name);
+        assert!(codes.insert(m.code), "duplicate rule code {}", m.code);
+        assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is not kebab-case", m.name);
+        for section in ["## What it does", "## Why is this bad", "## Example", "## Use instead", "## Fix safety", "## PostgreSQL versions", "## References"] {
+            assert!(m.docs.contains(section), "{}: docs lack `{section}`", m.name);
+        }
+        assert!(plumb_rules::find_rule(m.name).is_some() && plumb_rules::find_rule(m.code).is_some());
+    }
+}
+
+/// docs/rules/*.md are generated from the rules' doc comments; `PLUMB_UPDATE_DOCS=1` rewrites them.
+#[test]
+fn generated_rule_docs_are_current() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/rules");
+    let update = std::env::var_os("PLUMB_UPDATE_DOCS").is_some();
+    let mut index = String::from("# Rules\n\nGenerated from the rules' doc comments (`PLUMB_UPDATE_DOCS=1 cargo test -p plumb_rules --test rules`).\n\n| code | rule | severity | family | summary |\n|---|---|---|---|---|\n");
+    let mut stale = Vec::new();
+    let mut expected = vec![("README.md".to_owned(), String::new())];
+    for rule in RULES {
+        let m = rule.meta();
+        index.push_str(&format!("| {} | [{}]({}.md) | {} | {} | {} |\n", m.code, m.name, m.name, m.severity.as_str(), m.family.as_str(), m.summary));
+        expected.push((format!("{}.md", m.name), plumb_rules::registry::rule_markdown(m)));
+    }
+    expected[0].1 = index;
+    if update {
+        std::fs::create_dir_all(&dir).unwrap();
+    }
+    for (file, content) in expected {
+        let path = dir.join(&file);
+        if update {
+            std::fs::write(&path, &content).unwrap();
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(content.as_str()) {
+            stale.push(file);
+        }
+    }
+    assert!(stale.is_empty(), "stale docs/rules files (run PLUMB_UPDATE_DOCS=1 cargo test -p plumb_rules --test rules): {stale:?}");
+}
