@@ -1,0 +1,176 @@
+//! CLI tests: exit codes, each output format, and clear one-line errors on bad input.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn plumb(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .args(args)
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run plumb")
+}
+
+fn plumb_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plumb"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn plumb");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+const SHOP: &str = "examples/shop/migrations";
+
+#[test]
+fn text_output_on_the_example_fails_on_high() {
+    let o = plumb(&["lint", SHOP]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    insta::assert_snapshot!("shop_text", stdout(&o));
+}
+
+#[test]
+fn json_contract_version_1() {
+    let o = plumb(&["lint", SHOP, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["summary"]["files"], 28);
+    let findings = v["findings"].as_array().unwrap();
+    let index = findings.iter().find(|f| f["rule"] == "create-index-non-concurrently").unwrap();
+    assert_eq!(index["severity"], "high");
+    assert_eq!(index["line"], 2);
+    assert_eq!(index["column"], 1);
+    assert_eq!(index["lock"], "SHARE on public.orders");
+    assert!(index["fix"].as_str().unwrap().contains("CONCURRENTLY"));
+    // The suppressed DROP COLUMN does not appear, and no suppression is reported unused.
+    assert!(findings.iter().all(|f| f["rule"] != "drop-column" && f["rule"] != "unused-suppression"));
+    insta::assert_snapshot!("shop_json", stdout(&o));
+}
+
+#[test]
+fn sarif_github_and_markdown() {
+    let o = plumb(&["lint", SHOP, "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
+    let o = plumb(&["lint", SHOP, "--format", "github"]);
+    let gh = stdout(&o);
+    assert!(gh.lines().all(|l| l.starts_with("::error ") || l.starts_with("::warning ") || l.starts_with("::notice ")), "{gh}");
+    assert!(gh.contains("::error file=examples/shop/migrations/20240115000000_index_orders_user.up.sql,line=2,"));
+    let o = plumb(&["lint", SHOP, "--format", "markdown"]);
+    assert!(stdout(&o).starts_with("## plumb migration review"));
+}
+
+#[test]
+fn fail_on_and_since() {
+    assert_eq!(plumb(&["lint", SHOP, "--fail-on", "critical"]).status.code(), Some(0));
+    assert_eq!(plumb(&["lint", SHOP, "--fail-on", "none"]).status.code(), Some(0));
+    let o = plumb(&["lint", SHOP, "--since", "20240301000000", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let files: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert!(!files.is_empty());
+    assert!(files.iter().all(|f| f.contains("202403") || f.contains("202404")), "{files:?}");
+}
+
+#[test]
+fn stdin_and_pg_version() {
+    let sql = b"ALTER TABLE users ADD COLUMN flag boolean DEFAULT false;\n";
+    let o = plumb_stdin(&["lint", "-", "--format", "json", "--pg-version", "10"], sql);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "add-column-rewrite"));
+    let o = plumb_stdin(&["lint", "-", "--format", "json", "--pg-version", "16"], sql);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["rule"] != "add-column-rewrite"));
+}
+
+#[test]
+fn bad_input_is_a_one_line_error_with_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("blob.sql");
+    std::fs::write(&bin, [0u8, 159, 146, 150]).unwrap();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["lint".into(), "does/not/exist.sql".into()], "does/not/exist.sql: no such file or directory"),
+        (vec!["lint".into(), bin.display().to_string()], "is a binary file, not SQL text"),
+        (vec!["lint".into(), SHOP.into(), "--format".into(), "xml".into()], "--format `xml`"),
+        (vec!["lint".into(), SHOP.into(), "--pg-version".into(), "7".into()], "--pg-version 7"),
+        (vec!["lint".into(), SHOP.into(), "--fail-on".into(), "bad".into()], "--fail-on `bad`"),
+        (vec!["lint".into(), empty.path().display().to_string()], "no migrations found"),
+        (vec!["explain-rule".into(), "no-such-rule".into()], "unknown rule `no-such-rule`"),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = plumb(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("error: ") && err.contains(expected), "{args:?}: {err}");
+        assert!(stdout(&o).is_empty());
+    }
+}
+
+#[test]
+fn syntax_errors_are_findings_not_crashes() {
+    let o = plumb_stdin(&["lint", "-", "--format", "json"], b"SELECT 1;\nCREATE TABEL x (id int);\n");
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "syntax-error");
+    assert_eq!(f["line"], 2);
+    assert_eq!(f["column"], 8);
+}
+
+#[test]
+fn config_turns_rules_off_and_overrides_severity() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("plumb.toml");
+    std::fs::write(&cfg, "fail_on = \"critical\"\nsmall_tables = [\"products\"]\n[rules]\ncreate-index-non-concurrently = \"off\"\nPL201 = \"low\"\n").unwrap();
+    let o = plumb(&["lint", SHOP, "--format", "json", "--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    assert!(findings.iter().all(|f| f["rule"] != "create-index-non-concurrently"));
+    // products is small: renaming its column is no longer reported.
+    assert!(findings.iter().all(|f| f["rule"] != "rename-column" || !f["file"].as_str().unwrap().ends_with(".up.sql")));
+    let fk = findings.iter().find(|f| f["rule"] == "add-foreign-key-validates").unwrap();
+    assert_eq!(fk["severity"], "low");
+    std::fs::write(&cfg, "[rules]\nnot-a-rule = \"off\"\n").unwrap();
+    let o = plumb(&["lint", SHOP, "--config", cfg.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("unknown rule `not-a-rule`"));
+}
+
+#[test]
+fn output_file_and_rules_listing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let o = plumb(&["lint", SHOP, "--format", "json", "--output", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty());
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["version"], 1);
+    let o = plumb(&["rules"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(stdout(&o).lines().count(), 1 + plumb_rules::RULES.len());
+    let o = plumb(&["explain-rule", "PL101"]);
+    assert!(stdout(&o).starts_with("# create-index-non-concurrently (PL101)"));
+}

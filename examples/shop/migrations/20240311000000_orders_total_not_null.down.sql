@@ -1,0 +1,1 @@
+ALTER TABLE orders ALTER COLUMN total_cents DROP NOT NULL;
