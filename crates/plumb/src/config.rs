@@ -36,13 +36,22 @@ impl Config {
         };
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok((Config::default(), None)),
-            Err(e) => return Err(e).with_context(|| format!("{}: cannot read the config file", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok((Config::default(), None))
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("{}: cannot read the config file", path.display()))
+            }
         };
-        let config: Config = toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: invalid config: {}", path.display(), e.message()))?;
+        let config: Config = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: invalid config: {}", path.display(), e.message()))?;
         for (rule, value) in &config.rules {
             if plumb_rules::find_rule(rule).is_none() {
-                bail!("{}: unknown rule `{rule}` in [rules]; `plumb rules` lists them", path.display());
+                bail!(
+                    "{}: unknown rule `{rule}` in [rules]; `plumb rules` lists them",
+                    path.display()
+                );
             }
             if value != "off" && plumb_diagnostics::Severity::parse(value).is_none() {
                 bail!("{}: rule `{rule}` = `{value}`: expected \"off\" or a severity (critical, high, medium, low, info)", path.display());

@@ -55,14 +55,19 @@ fn json_contract_version_1() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["summary"]["files"], 28);
     let findings = v["findings"].as_array().unwrap();
-    let index = findings.iter().find(|f| f["rule"] == "create-index-non-concurrently").unwrap();
+    let index = findings
+        .iter()
+        .find(|f| f["rule"] == "create-index-non-concurrently")
+        .unwrap();
     assert_eq!(index["severity"], "high");
     assert_eq!(index["line"], 2);
     assert_eq!(index["column"], 1);
     assert_eq!(index["lock"], "SHARE on public.orders");
     assert!(index["fix"].as_str().unwrap().contains("CONCURRENTLY"));
     // The suppressed DROP COLUMN does not appear, and no suppression is reported unused.
-    assert!(findings.iter().all(|f| f["rule"] != "drop-column" && f["rule"] != "unused-suppression"));
+    assert!(findings
+        .iter()
+        .all(|f| f["rule"] != "drop-column" && f["rule"] != "unused-suppression"));
     insta::assert_snapshot!("shop_json", stdout(&o));
 }
 
@@ -74,32 +79,78 @@ fn sarif_github_and_markdown() {
     assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
     let o = plumb(&["lint", SHOP, "--format", "github"]);
     let gh = stdout(&o);
-    assert!(gh.lines().all(|l| l.starts_with("::error ") || l.starts_with("::warning ") || l.starts_with("::notice ")), "{gh}");
-    assert!(gh.contains("::error file=examples/shop/migrations/20240115000000_index_orders_user.up.sql,line=2,"));
+    assert!(
+        gh.lines().all(|l| l.starts_with("::error ")
+            || l.starts_with("::warning ")
+            || l.starts_with("::notice ")),
+        "{gh}"
+    );
+    assert!(gh.contains(
+        "::error file=examples/shop/migrations/20240115000000_index_orders_user.up.sql,line=2,"
+    ));
     let o = plumb(&["lint", SHOP, "--format", "markdown"]);
     assert!(stdout(&o).starts_with("## plumb migration review"));
 }
 
 #[test]
 fn fail_on_and_since() {
-    assert_eq!(plumb(&["lint", SHOP, "--fail-on", "critical"]).status.code(), Some(0));
-    assert_eq!(plumb(&["lint", SHOP, "--fail-on", "none"]).status.code(), Some(0));
-    let o = plumb(&["lint", SHOP, "--since", "20240301000000", "--format", "json"]);
+    assert_eq!(
+        plumb(&["lint", SHOP, "--fail-on", "critical"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        plumb(&["lint", SHOP, "--fail-on", "none"]).status.code(),
+        Some(0)
+    );
+    let o = plumb(&[
+        "lint",
+        SHOP,
+        "--since",
+        "20240301000000",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let files: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    let files: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
     assert!(!files.is_empty());
-    assert!(files.iter().all(|f| f.contains("202403") || f.contains("202404")), "{files:?}");
+    assert!(
+        files
+            .iter()
+            .all(|f| f.contains("202403") || f.contains("202404")),
+        "{files:?}"
+    );
 }
 
 #[test]
 fn stdin_and_pg_version() {
     let sql = b"ALTER TABLE users ADD COLUMN flag boolean DEFAULT false;\n";
-    let o = plumb_stdin(&["lint", "-", "--format", "json", "--pg-version", "10"], sql);
+    let o = plumb_stdin(
+        &["lint", "-", "--format", "json", "--pg-version", "10"],
+        sql,
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "add-column-rewrite"));
-    let o = plumb_stdin(&["lint", "-", "--format", "json", "--pg-version", "16"], sql);
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "add-column-rewrite"));
+    let o = plumb_stdin(
+        &["lint", "-", "--format", "json", "--pg-version", "16"],
+        sql,
+    );
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["rule"] != "add-column-rewrite"));
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["rule"] != "add-column-rewrite"));
 }
 
 #[test]
@@ -109,13 +160,39 @@ fn bad_input_is_a_one_line_error_with_status_2() {
     let bin = dir.path().join("blob.sql");
     std::fs::write(&bin, [0u8, 159, 146, 150]).unwrap();
     let cases: Vec<(Vec<String>, &str)> = vec![
-        (vec!["lint".into(), "does/not/exist.sql".into()], "does/not/exist.sql: no such file or directory"),
-        (vec!["lint".into(), bin.display().to_string()], "is a binary file, not SQL text"),
-        (vec!["lint".into(), SHOP.into(), "--format".into(), "xml".into()], "--format `xml`"),
-        (vec!["lint".into(), SHOP.into(), "--pg-version".into(), "7".into()], "--pg-version 7"),
-        (vec!["lint".into(), SHOP.into(), "--fail-on".into(), "bad".into()], "--fail-on `bad`"),
-        (vec!["lint".into(), empty.path().display().to_string()], "no migrations found"),
-        (vec!["explain-rule".into(), "no-such-rule".into()], "unknown rule `no-such-rule`"),
+        (
+            vec!["lint".into(), "does/not/exist.sql".into()],
+            "does/not/exist.sql: no such file or directory",
+        ),
+        (
+            vec!["lint".into(), bin.display().to_string()],
+            "is a binary file, not SQL text",
+        ),
+        (
+            vec!["lint".into(), SHOP.into(), "--format".into(), "xml".into()],
+            "--format `xml`",
+        ),
+        (
+            vec![
+                "lint".into(),
+                SHOP.into(),
+                "--pg-version".into(),
+                "7".into(),
+            ],
+            "--pg-version 7",
+        ),
+        (
+            vec!["lint".into(), SHOP.into(), "--fail-on".into(), "bad".into()],
+            "--fail-on `bad`",
+        ),
+        (
+            vec!["lint".into(), empty.path().display().to_string()],
+            "no migrations found",
+        ),
+        (
+            vec!["explain-rule".into(), "no-such-rule".into()],
+            "unknown rule `no-such-rule`",
+        ),
     ];
     for (args, expected) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -123,14 +200,20 @@ fn bad_input_is_a_one_line_error_with_status_2() {
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         let err = stderr(&o);
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.starts_with("error: ") && err.contains(expected), "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: ") && err.contains(expected),
+            "{args:?}: {err}"
+        );
         assert!(stdout(&o).is_empty());
     }
 }
 
 #[test]
 fn syntax_errors_are_findings_not_crashes() {
-    let o = plumb_stdin(&["lint", "-", "--format", "json"], b"SELECT 1;\nCREATE TABEL x (id int);\n");
+    let o = plumb_stdin(
+        &["lint", "-", "--format", "json"],
+        b"SELECT 1;\nCREATE TABEL x (id int);\n",
+    );
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let f = &v["findings"][0];
@@ -144,14 +227,31 @@ fn config_turns_rules_off_and_overrides_severity() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("plumb.toml");
     std::fs::write(&cfg, "fail_on = \"critical\"\nsmall_tables = [\"products\"]\n[rules]\ncreate-index-non-concurrently = \"off\"\nPL201 = \"low\"\n").unwrap();
-    let o = plumb(&["lint", SHOP, "--format", "json", "--config", cfg.to_str().unwrap()]);
+    let o = plumb(&[
+        "lint",
+        SHOP,
+        "--format",
+        "json",
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let findings = v["findings"].as_array().unwrap();
-    assert!(findings.iter().all(|f| f["rule"] != "create-index-non-concurrently"));
+    assert!(findings
+        .iter()
+        .all(|f| f["rule"] != "create-index-non-concurrently"));
     // products is small: renaming its column is no longer reported.
-    assert!(findings.iter().all(|f| f["rule"] != "rename-column" || !f["file"].as_str().unwrap().ends_with(".up.sql")));
-    let fk = findings.iter().find(|f| f["rule"] == "add-foreign-key-validates").unwrap();
+    assert!(
+        findings
+            .iter()
+            .all(|f| f["rule"] != "rename-column"
+                || !f["file"].as_str().unwrap().ends_with(".up.sql"))
+    );
+    let fk = findings
+        .iter()
+        .find(|f| f["rule"] == "add-foreign-key-validates")
+        .unwrap();
     assert_eq!(fk["severity"], "low");
     std::fs::write(&cfg, "[rules]\nnot-a-rule = \"off\"\n").unwrap();
     let o = plumb(&["lint", SHOP, "--config", cfg.to_str().unwrap()]);
@@ -163,10 +263,18 @@ fn config_turns_rules_off_and_overrides_severity() {
 fn output_file_and_rules_listing() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.json");
-    let o = plumb(&["lint", SHOP, "--format", "json", "--output", out.to_str().unwrap()]);
+    let o = plumb(&[
+        "lint",
+        SHOP,
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).is_empty());
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(v["version"], 1);
     let o = plumb(&["rules"]);
     assert_eq!(o.status.code(), Some(0));

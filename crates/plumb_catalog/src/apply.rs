@@ -5,9 +5,7 @@
 //! forms not modelled yet are reported by [`Applied::Unmodelled`] so callers can say so.
 
 use plumb_sql::ast::{self, strings};
-use plumb_sql::protobuf::{
-    self, AlterTableType, ConstrType, Node, ObjectType,
-};
+use plumb_sql::protobuf::{self, AlterTableType, ConstrType, Node, ObjectType};
 use plumb_sql::NodeEnum;
 
 use crate::model::{
@@ -65,7 +63,12 @@ impl Catalog {
             }
             NodeEnum::CreateEnumStmt(e) => {
                 if let Some(name) = QualifiedName::from_parts(&strings(&e.type_name)) {
-                    let values = e.vals.iter().filter_map(ast::string_of).map(str::to_owned).collect();
+                    let values = e
+                        .vals
+                        .iter()
+                        .filter_map(ast::string_of)
+                        .map(str::to_owned)
+                        .collect();
                     self.enums.insert(name.clone(), EnumType { name, values });
                 }
                 Applied::Changed
@@ -95,7 +98,13 @@ impl Catalog {
             NodeEnum::ViewStmt(v) => {
                 if let Some(rv) = &v.view {
                     let name = QualifiedName::from_range_var(rv);
-                    self.views.insert(name.clone(), View { name, materialized: false });
+                    self.views.insert(
+                        name.clone(),
+                        View {
+                            name,
+                            materialized: false,
+                        },
+                    );
                 }
                 Applied::Changed
             }
@@ -103,7 +112,13 @@ impl Catalog {
                 if let Some(rel) = c.into.as_ref().and_then(|i| i.rel.as_ref()) {
                     let name = QualifiedName::from_range_var(rel);
                     if c.objtype == ObjectType::ObjectMatview as i32 {
-                        self.views.insert(name.clone(), View { name, materialized: true });
+                        self.views.insert(
+                            name.clone(),
+                            View {
+                                name,
+                                materialized: true,
+                            },
+                        );
                     } else {
                         // CREATE TABLE AS: columns come from the query, which is not typed here.
                         self.tables.insert(name.clone(), empty_table(name));
@@ -202,9 +217,13 @@ impl Catalog {
         let subtype = AlterTableType::try_from(cmd.subtype).unwrap_or(AlterTableType::Undefined);
         match subtype {
             AlterTableType::AtAddColumn => {
-                let Some(NodeEnum::ColumnDef(col)) = def else { return };
+                let Some(NodeEnum::ColumnDef(col)) = def else {
+                    return;
+                };
                 let (column, constraints) = column_from_def(table, col);
-                let Some(t) = self.tables.get_mut(table) else { return };
+                let Some(t) = self.tables.get_mut(table) else {
+                    return;
+                };
                 if cmd.missing_ok && t.column(&column.name).is_some() {
                     return;
                 }
@@ -222,7 +241,9 @@ impl Catalog {
                     .retain(|_, i| !(&i.table == table && i.columns.contains(&cmd.name)));
             }
             AlterTableType::AtAlterColumnType => {
-                let Some(NodeEnum::ColumnDef(col)) = def else { return };
+                let Some(NodeEnum::ColumnDef(col)) = def else {
+                    return;
+                };
                 if let Some(c) = self.column_mut(table, &cmd.name) {
                     if let Some(t) = &col.type_name {
                         c.type_name = ast::type_name(t);
@@ -314,10 +335,18 @@ impl Catalog {
         self.tables.get_mut(table)?.column_mut(column)
     }
 
-    fn add_constraint(&mut self, table: &QualifiedName, column: Option<&str>, con: &protobuf::Constraint) {
+    fn add_constraint(
+        &mut self,
+        table: &QualifiedName,
+        column: Option<&str>,
+        con: &protobuf::Constraint,
+    ) {
         let contype = ConstrType::try_from(con.contype).unwrap_or(ConstrType::Undefined);
         let mut columns: Vec<String> = match contype {
-            ConstrType::ConstrForeign => strings(&con.fk_attrs).into_iter().map(str::to_owned).collect(),
+            ConstrType::ConstrForeign => strings(&con.fk_attrs)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
             _ => strings(&con.keys).into_iter().map(str::to_owned).collect(),
         };
         if columns.is_empty() {
@@ -340,7 +369,10 @@ impl Catalog {
                 let Some(pk) = &con.pktable else { return };
                 ConstraintKind::ForeignKey {
                     references: QualifiedName::from_range_var(pk),
-                    ref_columns: strings(&con.pk_attrs).into_iter().map(str::to_owned).collect(),
+                    ref_columns: strings(&con.pk_attrs)
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
                     on_delete: con.fk_del_action.chars().next().unwrap_or('a'),
                 }
             }
@@ -360,11 +392,20 @@ impl Catalog {
             con.conname.clone()
         };
         // UNIQUE and PRIMARY KEY constraints are backed by an index of the same name.
-        if matches!(kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion) {
-            let index_name = if con.indexname.is_empty() { name.clone() } else { con.indexname.clone() };
+        if matches!(
+            kind,
+            ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion
+        ) {
+            let index_name = if con.indexname.is_empty() {
+                name.clone()
+            } else {
+                con.indexname.clone()
+            };
             let idx = QualifiedName::new(Some(&table.schema), &index_name);
             let existing = self.indexes.remove(&idx);
-            let index_columns = existing.as_ref().map_or_else(|| columns.clone(), |i| i.columns.clone());
+            let index_columns = existing
+                .as_ref()
+                .map_or_else(|| columns.clone(), |i| i.columns.clone());
             if con.indexname.is_empty() || existing.is_some() {
                 self.indexes.insert(
                     QualifiedName::new(Some(&table.schema), &name),
@@ -374,7 +415,11 @@ impl Catalog {
                         columns: index_columns.clone(),
                         include: Vec::new(),
                         unique: kind != ConstraintKind::Exclusion,
-                        method: if con.access_method.is_empty() { "btree".into() } else { con.access_method.clone() },
+                        method: if con.access_method.is_empty() {
+                            "btree".into()
+                        } else {
+                            con.access_method.clone()
+                        },
                         predicate: None,
                     },
                 );
@@ -384,7 +429,12 @@ impl Catalog {
             }
         }
         if let Some(t) = self.tables.get_mut(table) {
-            t.constraints.push(Constraint { name, kind, columns, validated });
+            t.constraints.push(Constraint {
+                name,
+                kind,
+                columns,
+                validated,
+            });
         }
     }
 
@@ -413,9 +463,17 @@ impl Catalog {
                 name,
                 table,
                 columns,
-                include: i.index_including_params.iter().filter_map(index_elem_sql).collect(),
+                include: i
+                    .index_including_params
+                    .iter()
+                    .filter_map(index_elem_sql)
+                    .collect(),
                 unique: i.unique,
-                method: if i.access_method.is_empty() { "btree".into() } else { i.access_method.clone() },
+                method: if i.access_method.is_empty() {
+                    "btree".into()
+                } else {
+                    i.access_method.clone()
+                },
                 predicate: i.where_clause.as_deref().and_then(ast::expr_sql),
             },
         );
@@ -424,40 +482,39 @@ impl Catalog {
     fn drop(&mut self, d: &protobuf::DropStmt) {
         let kind = ObjectType::try_from(d.remove_type).unwrap_or(ObjectType::Undefined);
         for obj in &d.objects {
-            match kind {
-                ObjectType::ObjectSchema => {
-                    if let Some(s) = ast::string_of(obj) {
-                        self.schemas.retain(|x| x != s);
-                        self.tables.retain(|k, _| k.schema != s);
-                        self.indexes.retain(|k, _| k.schema != s);
-                        self.views.retain(|k, _| k.schema != s);
-                        self.enums.retain(|k, _| k.schema != s);
-                    }
+            if kind == ObjectType::ObjectSchema {
+                if let Some(s) = ast::string_of(obj) {
+                    self.schemas.retain(|x| x != s);
+                    self.tables.retain(|k, _| k.schema != s);
+                    self.indexes.retain(|k, _| k.schema != s);
+                    self.views.retain(|k, _| k.schema != s);
+                    self.enums.retain(|k, _| k.schema != s);
                 }
-                _ => {
-                    let Some(NodeEnum::List(l)) = node(obj) else {
-                        // DROP TYPE names come as a TypeName.
-                        if let Some(NodeEnum::TypeName(t)) = node(obj) {
-                            if let Some(name) = QualifiedName::from_parts(&strings(&t.names)) {
-                                self.enums.remove(&name);
-                            }
+            } else {
+                let Some(NodeEnum::List(l)) = node(obj) else {
+                    // DROP TYPE names come as a TypeName.
+                    if let Some(NodeEnum::TypeName(t)) = node(obj) {
+                        if let Some(name) = QualifiedName::from_parts(&strings(&t.names)) {
+                            self.enums.remove(&name);
                         }
-                        continue;
-                    };
-                    let Some(name) = QualifiedName::from_parts(&strings(&l.items)) else { continue };
-                    match kind {
-                        ObjectType::ObjectTable | ObjectType::ObjectForeignTable => {
-                            self.tables.remove(&name);
-                            self.indexes.retain(|_, i| i.table != name);
-                        }
-                        ObjectType::ObjectIndex => {
-                            self.indexes.remove(&name);
-                        }
-                        ObjectType::ObjectView | ObjectType::ObjectMatview => {
-                            self.views.remove(&name);
-                        }
-                        _ => {}
                     }
+                    continue;
+                };
+                let Some(name) = QualifiedName::from_parts(&strings(&l.items)) else {
+                    continue;
+                };
+                match kind {
+                    ObjectType::ObjectTable | ObjectType::ObjectForeignTable => {
+                        self.tables.remove(&name);
+                        self.indexes.retain(|_, i| i.table != name);
+                    }
+                    ObjectType::ObjectIndex => {
+                        self.indexes.remove(&name);
+                    }
+                    ObjectType::ObjectView | ObjectType::ObjectMatview => {
+                        self.views.remove(&name);
+                    }
+                    _ => {}
                 }
             }
         }
@@ -554,8 +611,15 @@ fn empty_table(name: QualifiedName) -> Table {
 
 type PendingConstraint = (Option<String>, protobuf::Constraint);
 
-fn column_from_def(_table: &QualifiedName, col: &protobuf::ColumnDef) -> (Column, Vec<PendingConstraint>) {
-    let type_name = col.type_name.as_ref().map(ast::type_name).unwrap_or_default();
+fn column_from_def(
+    _table: &QualifiedName,
+    col: &protobuf::ColumnDef,
+) -> (Column, Vec<PendingConstraint>) {
+    let type_name = col
+        .type_name
+        .as_ref()
+        .map(ast::type_name)
+        .unwrap_or_default();
     let mut column = Column {
         name: col.colname.clone(),
         not_null: col.is_not_null,
@@ -578,7 +642,9 @@ fn column_from_def(_table: &QualifiedName, col: &protobuf::ColumnDef) -> (Column
     }
     let mut pending = Vec::new();
     for c in &col.constraints {
-        let Some(NodeEnum::Constraint(con)) = node(c) else { continue };
+        let Some(NodeEnum::Constraint(con)) = node(c) else {
+            continue;
+        };
         match ConstrType::try_from(con.contype).unwrap_or(ConstrType::Undefined) {
             ConstrType::ConstrNotnull => column.not_null = true,
             ConstrType::ConstrNull => column.not_null = false,
@@ -596,14 +662,20 @@ fn column_from_def(_table: &QualifiedName, col: &protobuf::ColumnDef) -> (Column
             | ConstrType::ConstrUnique
             | ConstrType::ConstrCheck
             | ConstrType::ConstrForeign
-            | ConstrType::ConstrExclusion => pending.push((Some(col.colname.clone()), (**con).clone())),
+            | ConstrType::ConstrExclusion => {
+                pending.push((Some(col.colname.clone()), (**con).clone()));
+            }
             _ => {}
         }
     }
     (column, pending)
 }
 
-fn default_constraint_name(table: &QualifiedName, columns: &[String], kind: &ConstraintKind) -> String {
+fn default_constraint_name(
+    table: &QualifiedName,
+    columns: &[String],
+    kind: &ConstraintKind,
+) -> String {
     let suffix = match kind {
         ConstraintKind::PrimaryKey => return format!("{}_pkey", table.name),
         ConstraintKind::Unique => "key",
@@ -612,7 +684,14 @@ fn default_constraint_name(table: &QualifiedName, columns: &[String], kind: &Con
         ConstraintKind::Exclusion => "excl",
     };
     let mut name = table.name.clone();
-    for c in columns.iter().take(if matches!(kind, ConstraintKind::ForeignKey { .. }) { 1 } else { usize::MAX }) {
+    for c in columns
+        .iter()
+        .take(if matches!(kind, ConstraintKind::ForeignKey { .. }) {
+            1
+        } else {
+            usize::MAX
+        })
+    {
         name.push('_');
         name.push_str(c);
     }
@@ -666,20 +745,40 @@ mod tests {
         assert_eq!(users.column("id").unwrap().type_name, "int8");
         assert!(users.column("email").unwrap().not_null);
         assert_eq!(users.column("email").unwrap().type_name, "text");
-        assert_eq!(users.column("notes").unwrap().default.as_deref(), Some("'x'"));
+        assert_eq!(
+            users.column("notes").unwrap().default.as_deref(),
+            Some("'x'")
+        );
         assert!(users.primary_key().is_some());
-        let orders = c.table(&QualifiedName::new(Some("public"), "orders")).unwrap();
+        let orders = c
+            .table(&QualifiedName::new(Some("public"), "orders"))
+            .unwrap();
         assert_eq!(orders.column("id").unwrap().identity, Some('a'));
-        let fk = orders.constraints.iter().find(|c| c.name == "orders_user_id_fkey").unwrap();
-        assert!(matches!(&fk.kind, ConstraintKind::ForeignKey { on_delete: 'c', .. }));
-        let nn = orders.constraints.iter().find(|c| c.name == "status_nn").unwrap();
+        let fk = orders
+            .constraints
+            .iter()
+            .find(|c| c.name == "orders_user_id_fkey")
+            .unwrap();
+        assert!(matches!(
+            &fk.kind,
+            ConstraintKind::ForeignKey { on_delete: 'c', .. }
+        ));
+        let nn = orders
+            .constraints
+            .iter()
+            .find(|c| c.name == "status_nn")
+            .unwrap();
         assert!(!nn.validated);
         assert!(!orders.has_valid_not_null_check("status"));
         let idx = &c.indexes[&QualifiedName::new(None, "orders_user_id_idx")];
         assert_eq!(idx.columns, ["user_id"]);
         assert_eq!(idx.predicate.as_deref(), Some("status <> 'gone'"));
-        assert!(c.indexes.contains_key(&QualifiedName::new(None, "users_email_key")));
-        assert!(c.indexes.contains_key(&QualifiedName::new(None, "users_pkey")));
+        assert!(c
+            .indexes
+            .contains_key(&QualifiedName::new(None, "users_email_key")));
+        assert!(c
+            .indexes
+            .contains_key(&QualifiedName::new(None, "users_pkey")));
     }
 
     #[test]
@@ -696,6 +795,9 @@ mod tests {
         let t = c.table(&QualifiedName::new(None, "t2")).unwrap();
         assert!(t.has_valid_not_null_check("a"));
         assert!(c.table(&QualifiedName::new(None, "gone")).is_none());
-        assert_eq!(c.enums[&QualifiedName::new(None, "mood")].values, ["sad", "ok", "happy"]);
+        assert_eq!(
+            c.enums[&QualifiedName::new(None, "mood")].values,
+            ["sad", "ok", "happy"]
+        );
     }
 }

@@ -223,7 +223,10 @@ impl Catalog {
     }
 
     /// Indexes of a table, in name order.
-    pub fn indexes_of<'a>(&'a self, table: &'a QualifiedName) -> impl Iterator<Item = &'a Index> + 'a {
+    pub fn indexes_of<'a>(
+        &'a self,
+        table: &'a QualifiedName,
+    ) -> impl Iterator<Item = &'a Index> + 'a {
         self.indexes.values().filter(move |i| &i.table == table)
     }
 }

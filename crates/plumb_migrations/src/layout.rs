@@ -117,9 +117,12 @@ pub fn discover(dir: &Path, forced: Option<Layout>) -> Result<MigrationSet, Read
         Layout::Diesel | Layout::Prisma => folder_migrations(&entries, layout)?,
         _ => file_migrations(&sql_files, layout)?,
     };
-    migrations.sort_by(|a, b| compare_versions(&a.version, &b.version).then_with(|| a.name.cmp(&b.name)));
+    migrations
+        .sort_by(|a, b| compare_versions(&a.version, &b.version).then_with(|| a.name.cmp(&b.name)));
     if migrations.is_empty() {
-        return Err(ReadError::Empty { path: dir.to_owned() });
+        return Err(ReadError::Empty {
+            path: dir.to_owned(),
+        });
     }
     Ok(MigrationSet { layout, migrations })
 }
@@ -131,10 +134,16 @@ pub fn from_files(files: &[PathBuf], forced: Option<Layout>) -> Result<Migration
         if refs.iter().any(|p| flyway_name(p).is_some()) {
             Layout::Flyway
         } else if refs.iter().any(|p| {
-            matches!(p.file_name().and_then(|n| n.to_str()), Some("up.sql" | "down.sql"))
+            matches!(
+                p.file_name().and_then(|n| n.to_str()),
+                Some("up.sql" | "down.sql")
+            )
         }) {
             Layout::Diesel
-        } else if refs.iter().any(|p| p.file_name().is_some_and(|n| n == "migration.sql")) {
+        } else if refs
+            .iter()
+            .any(|p| p.file_name().is_some_and(|n| n == "migration.sql"))
+        {
             Layout::Prisma
         } else if refs.iter().any(|p| up_down_name(p).is_some()) {
             Layout::Sqlx
@@ -145,7 +154,10 @@ pub fn from_files(files: &[PathBuf], forced: Option<Layout>) -> Result<Migration
     let mut migrations = Vec::new();
     for path in files {
         let text = read_sql_file(path)?;
-        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if layout == Layout::Dbmate || (forced.is_none() && text.contains("-- migrate:up")) {
             migrations.push(dbmate_migration(path, &text));
             continue;
@@ -159,12 +171,22 @@ pub fn from_files(files: &[PathBuf], forced: Option<Layout>) -> Result<Migration
             Direction::Up
         };
         let transaction = transaction_for(layout, path, &text);
-        let script = Script { path: display(path), text, direction, transaction };
+        let script = Script {
+            path: display(path),
+            text,
+            direction,
+            transaction,
+        };
         let (up, down) = match direction {
             Direction::Up => (Some(script), None),
             Direction::Down => (None, Some(script)),
         };
-        migrations.push(Migration { version: file_name.to_owned(), name: String::new(), up, down });
+        migrations.push(Migration {
+            version: file_name.to_owned(),
+            name: String::new(),
+            up,
+            down,
+        });
     }
     Ok(MigrationSet { layout, migrations })
 }
@@ -188,7 +210,10 @@ pub fn from_stdin(forced: Option<Layout>) -> Result<MigrationSet, ReadError> {
             down: None,
         }
     };
-    Ok(MigrationSet { layout, migrations: vec![migration] })
+    Ok(MigrationSet {
+        layout,
+        migrations: vec![migration],
+    })
 }
 
 fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, ReadError> {
@@ -232,7 +257,11 @@ fn flyway_name(p: &Path) -> Option<(Direction, String, String)> {
         (Direction::Down, stem.strip_prefix('U')?)
     };
     let (version, desc) = rest.split_once("__")?;
-    if version.is_empty() || !version.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '_') {
+    if version.is_empty()
+        || !version
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '_')
+    {
         return None;
     }
     Some((direction, version.replace('_', "."), desc.to_owned()))
@@ -243,7 +272,8 @@ fn up_down_name(p: &Path) -> Option<(Direction, String)> {
     if let Some(stem) = name.strip_suffix(".up.sql") {
         Some((Direction::Up, stem.to_owned()))
     } else {
-        name.strip_suffix(".down.sql").map(|stem| (Direction::Down, stem.to_owned()))
+        name.strip_suffix(".down.sql")
+            .map(|stem| (Direction::Down, stem.to_owned()))
     }
 }
 
@@ -253,35 +283,48 @@ fn is_dbmate(p: &Path) -> bool {
 
 /// How the runner of `layout` wraps this script.
 fn transaction_for(layout: Layout, path: &Path, text: &str) -> TxMode {
-    let never_if = |opt_out: bool| if opt_out { TxMode::Never } else { layout.default_transaction() };
+    let never_if = |opt_out: bool| {
+        if opt_out {
+            TxMode::Never
+        } else {
+            layout.default_transaction()
+        }
+    };
     match layout {
         // sqlx checks the very first bytes of the file.
         Layout::Sqlx => never_if(text.starts_with("-- no-transaction")),
         Layout::Diesel => {
             // diesel: a metadata.toml without `run_in_transaction = true` means false.
             let meta = path.parent().map(|d| d.join("metadata.toml"));
-            let opt_out = meta.and_then(|m| std::fs::read_to_string(m).ok()).is_some_and(|m| {
-                !m.lines().any(|l| {
-                    let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
-                    l == "run_in_transaction=true"
-                })
-            });
+            let opt_out = meta
+                .and_then(|m| std::fs::read_to_string(m).ok())
+                .is_some_and(|m| {
+                    !m.lines().any(|l| {
+                        let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+                        l == "run_in_transaction=true"
+                    })
+                });
             never_if(opt_out)
         }
         Layout::Flyway => {
             let conf = PathBuf::from(format!("{}.conf", path.display()));
             never_if(std::fs::read_to_string(conf).is_ok_and(|c| {
-                c.lines().any(|l| l.replace(' ', "") == "executeInTransaction=false")
+                c.lines()
+                    .any(|l| l.replace(' ', "") == "executeInTransaction=false")
             }))
         }
-        Layout::Plain | Layout::GolangMigrate | Layout::Prisma | Layout::Dbmate => layout.default_transaction(),
+        Layout::Plain | Layout::GolangMigrate | Layout::Prisma | Layout::Dbmate => {
+            layout.default_transaction()
+        }
     }
 }
 
 fn folder_migrations(entries: &[PathBuf], layout: Layout) -> Result<Vec<Migration>, ReadError> {
     let mut out = Vec::new();
     for sub in entries.iter().filter(|e| e.is_dir()) {
-        let Some(folder) = sub.file_name().and_then(|n| n.to_str()) else { continue };
+        let Some(folder) = sub.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
         let (version, name) = split_version(folder);
         let script = |file: &str, direction| -> Result<Option<Script>, ReadError> {
             let path = sub.join(file);
@@ -290,15 +333,28 @@ fn folder_migrations(entries: &[PathBuf], layout: Layout) -> Result<Vec<Migratio
             }
             let text = read_sql_file(&path)?;
             let transaction = transaction_for(layout, &path, &text);
-            Ok(Some(Script { path: display(&path), text, direction, transaction }))
+            Ok(Some(Script {
+                path: display(&path),
+                text,
+                direction,
+                transaction,
+            }))
         };
         let (up, down) = if layout == Layout::Prisma {
             (script("migration.sql", Direction::Up)?, None)
         } else {
-            (script("up.sql", Direction::Up)?, script("down.sql", Direction::Down)?)
+            (
+                script("up.sql", Direction::Up)?,
+                script("down.sql", Direction::Down)?,
+            )
         };
         if up.is_some() || down.is_some() {
-            out.push(Migration { version, name, up, down });
+            out.push(Migration {
+                version,
+                name,
+                up,
+                down,
+            });
         }
     }
     Ok(out)
@@ -307,7 +363,10 @@ fn folder_migrations(entries: &[PathBuf], layout: Layout) -> Result<Vec<Migratio
 fn file_migrations(files: &[&PathBuf], layout: Layout) -> Result<Vec<Migration>, ReadError> {
     let mut out: Vec<Migration> = Vec::new();
     for path in files {
-        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let file_name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if layout == Layout::Dbmate {
             let text = read_sql_file(path)?;
             out.push(dbmate_migration(path, &text));
@@ -319,28 +378,38 @@ fn file_migrations(files: &[&PathBuf], layout: Layout) -> Result<Vec<Migration>,
                 // Repeatable (R__) and other scripts are not versioned migrations.
                 None => continue,
             },
-            _ => match up_down_name(path) {
-                Some((d, stem)) => {
+            _ => {
+                if let Some((d, stem)) = up_down_name(path) {
                     let (v, n) = split_version(&stem);
                     (d, v, n)
-                }
-                None => {
+                } else {
                     let stem = file_name.trim_end_matches(".sql");
                     let (v, n) = split_version(stem);
                     (Direction::Up, v, n)
                 }
-            },
+            }
         };
         let text = read_sql_file(path)?;
         let transaction = transaction_for(layout, path, &text);
-        let script = Script { path: display(path), text, direction, transaction };
-        let existing = out.iter_mut().find(|m| m.version == version && m.name == name);
-        let m = match existing {
-            Some(m) => m,
-            None => {
-                out.push(Migration { version, name, up: None, down: None });
-                out.last_mut().expect("just pushed")
-            }
+        let script = Script {
+            path: display(path),
+            text,
+            direction,
+            transaction,
+        };
+        let existing = out
+            .iter_mut()
+            .find(|m| m.version == version && m.name == name);
+        let m = if let Some(m) = existing {
+            m
+        } else {
+            out.push(Migration {
+                version,
+                name,
+                up: None,
+                down: None,
+            });
+            out.last_mut().expect("just pushed")
         };
         match direction {
             Direction::Up => m.up = Some(script),
@@ -358,7 +427,10 @@ fn dbmate_migration(path: &Path, text: &str) -> Migration {
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let t = line.trim();
-        for (marker, dir) in [("-- migrate:up", Direction::Up), ("-- migrate:down", Direction::Down)] {
+        for (marker, dir) in [
+            ("-- migrate:up", Direction::Up),
+            ("-- migrate:down", Direction::Down),
+        ] {
             if let Some(opts) = t.strip_prefix(marker) {
                 let in_tx = if opts.split_whitespace().any(|o| o == "transaction:false") {
                     TxMode::Never
@@ -375,22 +447,46 @@ fn dbmate_migration(path: &Path, text: &str) -> Migration {
     for (i, &(dir, start, in_tx)) in sections.iter().enumerate() {
         let end = sections.get(i + 1).map_or(text.len(), |&(_, s, _)| {
             // The next section starts after its marker line; blank from the marker's line start.
-            text[..s].trim_end_matches('\n').rfind('\n').map_or(0, |p| p + 1)
+            text[..s]
+                .trim_end_matches('\n')
+                .rfind('\n')
+                .map_or(0, |p| p + 1)
         });
         let blanked: String = text
             .char_indices()
-            .map(|(at, c)| if (start..end).contains(&at) || c == '\n' { c } else { ' ' })
+            .map(|(at, c)| {
+                if (start..end).contains(&at) || c == '\n' {
+                    c
+                } else {
+                    ' '
+                }
+            })
             .collect();
-        let script = Script { path: display(path), text: blanked, direction: dir, transaction: in_tx };
+        let script = Script {
+            path: display(path),
+            text: blanked,
+            direction: dir,
+            transaction: in_tx,
+        };
         match dir {
             Direction::Up => up = Some(script),
             Direction::Down => down = Some(script),
         }
     }
     if sections.is_empty() {
-        up = Some(Script { path: display(path), text: text.to_owned(), direction: Direction::Up, transaction: TxMode::Always });
+        up = Some(Script {
+            path: display(path),
+            text: text.to_owned(),
+            direction: Direction::Up,
+            transaction: TxMode::Always,
+        });
     }
-    Migration { version, name, up, down }
+    Migration {
+        version,
+        name,
+        up,
+        down,
+    }
 }
 
 #[cfg(test)]
@@ -408,14 +504,21 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         write(d.path(), "2020-01-02-000000_b/up.sql", "select 2;");
         write(d.path(), "2020-01-02-000000_b/down.sql", "select -2;");
-        write(d.path(), "2020-01-02-000000_b/metadata.toml", "run_in_transaction = false\n");
+        write(
+            d.path(),
+            "2020-01-02-000000_b/metadata.toml",
+            "run_in_transaction = false\n",
+        );
         write(d.path(), "2020-01-01-000000_a/up.sql", "select 1;");
         let set = discover(d.path(), None).unwrap();
         assert_eq!(set.layout, Layout::Diesel);
         assert_eq!(set.migrations.len(), 2);
         assert_eq!(set.migrations[0].name, "a");
         assert_eq!(set.migrations[0].version, "2020-01-01-000000");
-        assert_eq!(set.migrations[0].up.as_ref().unwrap().transaction, TxMode::Always);
+        assert_eq!(
+            set.migrations[0].up.as_ref().unwrap().transaction,
+            TxMode::Always
+        );
         let b = &set.migrations[1];
         assert_eq!(b.up.as_ref().unwrap().transaction, TxMode::Never);
         assert_eq!(b.down.as_ref().unwrap().direction, Direction::Down);
@@ -431,7 +534,10 @@ mod tests {
         assert_eq!(set.layout, Layout::Sqlx);
         let versions: Vec<&str> = set.migrations.iter().map(|m| m.version.as_str()).collect();
         assert_eq!(versions, ["9", "10"]);
-        assert_eq!(set.migrations[0].up.as_ref().unwrap().transaction, TxMode::Never);
+        assert_eq!(
+            set.migrations[0].up.as_ref().unwrap().transaction,
+            TxMode::Never
+        );
         assert!(set.migrations[1].down.is_some());
 
         let f = tempfile::tempdir().unwrap();
@@ -449,7 +555,10 @@ mod tests {
         let set = discover(p.path(), None).unwrap();
         assert_eq!(set.layout, Layout::Plain);
         assert_eq!(set.migrations[0].name, "init");
-        assert_eq!(set.migrations[0].up.as_ref().unwrap().transaction, TxMode::Never);
+        assert_eq!(
+            set.migrations[0].up.as_ref().unwrap().transaction,
+            TxMode::Never
+        );
 
         let q = tempfile::tempdir().unwrap();
         write(q.path(), "20240101_init/migration.sql", "select 1;");
@@ -457,8 +566,14 @@ mod tests {
         assert_eq!(discover(q.path(), None).unwrap().layout, Layout::Prisma);
 
         let e = tempfile::tempdir().unwrap();
-        assert!(matches!(discover(e.path(), None), Err(ReadError::Empty { .. })));
-        assert!(matches!(discover(&e.path().join("nope"), None), Err(ReadError::NotFound { .. })));
+        assert!(matches!(
+            discover(e.path(), None),
+            Err(ReadError::Empty { .. })
+        ));
+        assert!(matches!(
+            discover(&e.path().join("nope"), None),
+            Err(ReadError::NotFound { .. })
+        ));
     }
 
     #[test]

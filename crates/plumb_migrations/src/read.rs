@@ -59,15 +59,22 @@ pub fn read_stdin() -> Result<String, ReadError> {
 
 pub(crate) fn io_error(path: &Path, source: std::io::Error) -> ReadError {
     if source.kind() == std::io::ErrorKind::NotFound {
-        ReadError::NotFound { path: path.to_owned() }
+        ReadError::NotFound {
+            path: path.to_owned(),
+        }
     } else {
-        ReadError::Io { path: path.to_owned(), source }
+        ReadError::Io {
+            path: path.to_owned(),
+            source,
+        }
     }
 }
 
 fn decode(path: &Path, bytes: Vec<u8>) -> Result<String, ReadError> {
     if bytes.contains(&0) {
-        return Err(ReadError::Binary { path: path.to_owned() });
+        return Err(ReadError::Binary {
+            path: path.to_owned(),
+        });
     }
     let mut text = String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
         path: path.to_owned(),
@@ -91,12 +98,17 @@ mod tests {
         std::fs::write(&bin, b"select 1;\0\x01").unwrap();
         assert!(matches!(read_sql_file(&bin), Err(ReadError::Binary { .. })));
         std::fs::write(&bin, b"select '\xff';").unwrap();
-        assert!(matches!(read_sql_file(&bin), Err(ReadError::NotUtf8 { offset: 8, .. })));
+        assert!(matches!(
+            read_sql_file(&bin),
+            Err(ReadError::NotUtf8 { offset: 8, .. })
+        ));
         std::fs::write(&bin, "\u{feff}select 1;").unwrap();
         assert_eq!(read_sql_file(&bin).unwrap(), "select 1;");
         let missing = dir.path().join("missing.sql");
         let err = read_sql_file(&missing).unwrap_err();
         assert!(matches!(err, ReadError::NotFound { .. }));
-        assert!(err.to_string().ends_with("no such file or directory; check the path"));
+        assert!(err
+            .to_string()
+            .ends_with("no such file or directory; check the path"));
     }
 }

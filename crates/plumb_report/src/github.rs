@@ -5,7 +5,9 @@ use plumb_diagnostics::{Location, Severity};
 use crate::Report;
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -23,7 +25,10 @@ pub fn render_github(report: &Report<'_>) -> String {
             Severity::Low | Severity::Info => "notice",
         };
         let mut props = Vec::new();
-        if let Location::Span { file, start, end, .. } = &f.location {
+        if let Location::Span {
+            file, start, end, ..
+        } = &f.location
+        {
             props.push(format!("file={}", escape_property(file)));
             props.push(format!("line={}", start.line));
             props.push(format!("col={}", start.column));
@@ -32,17 +37,24 @@ pub fn render_github(report: &Report<'_>) -> String {
                 props.push(format!("endColumn={}", end.column));
             }
         }
-        props.push(format!("title={}", escape_property(&format!("plumb {} ({})", f.rule, f.severity))));
+        props.push(format!(
+            "title={}",
+            escape_property(&format!("plumb {} ({})", f.rule, f.severity))
+        ));
         let mut msg = f.message.clone();
         if !f.help.is_empty() {
-            msg.push_str("\n");
+            msg.push('\n');
             msg.push_str(&f.help);
         }
         if let Some(fix) = &f.fix {
             msg.push_str("\nFix:\n");
             msg.push_str(&fix.sql);
         }
-        out.push_str(&format!("::{level} {}::{}\n", props.join(","), escape_data(&msg)));
+        out.push_str(&format!(
+            "::{level} {}::{}\n",
+            props.join(","),
+            escape_data(&msg)
+        ));
     }
     out
 }

@@ -52,7 +52,10 @@ pub fn render_json(report: &Report<'_>) -> String {
         })
         .collect();
     let mut by_sev = Map::new();
-    for (s, n) in plumb_diagnostics::count_by_severity(report.findings).iter().rev() {
+    for (s, n) in plumb_diagnostics::count_by_severity(report.findings)
+        .iter()
+        .rev()
+    {
         by_sev.insert(s.as_str().into(), json!(n));
     }
     let doc = json!({

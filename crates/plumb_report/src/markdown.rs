@@ -20,10 +20,21 @@ fn icon(s: Severity) -> &'static str {
 pub fn render_markdown(report: &Report<'_>) -> String {
     let mut out = String::from("## plumb migration review\n\n");
     if report.findings.is_empty() {
-        let _ = writeln!(out, "No findings in {} files ({} statements).", report.files, report.statements);
+        let _ = writeln!(
+            out,
+            "No findings in {} files ({} statements).",
+            report.files, report.statements
+        );
         return out;
     }
-    let _ = writeln!(out, "{} findings ({}) in {} files ({} statements).\n", report.findings.len(), severity_counts(report.findings), report.files, report.statements);
+    let _ = writeln!(
+        out,
+        "{} findings ({}) in {} files ({} statements).\n",
+        report.findings.len(),
+        severity_counts(report.findings),
+        report.files,
+        report.statements
+    );
     out.push_str("| | Severity | Rule | Where | Problem |\n|---|---|---|---|---|\n");
     for f in report.findings {
         let loc = match &f.location {
@@ -31,11 +42,28 @@ pub fn render_markdown(report: &Report<'_>) -> String {
             Location::Object { schema, name, .. } => format!("`{schema}.{name}`"),
             Location::Global => String::new(),
         };
-        let _ = writeln!(out, "| {} | {} | `{}` | {loc} | {} |", icon(f.severity), f.severity, f.rule, f.message.replace('|', "\\|"));
+        let _ = writeln!(
+            out,
+            "| {} | {} | `{}` | {loc} | {} |",
+            icon(f.severity),
+            f.severity,
+            f.rule,
+            f.message.replace('|', "\\|")
+        );
     }
     out.push('\n');
-    for f in report.findings.iter().filter(|f| f.severity >= Severity::Medium) {
-        let _ = writeln!(out, "<details><summary>{} <code>{}</code>: {}</summary>\n", icon(f.severity), f.rule, f.message);
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Medium)
+    {
+        let _ = writeln!(
+            out,
+            "<details><summary>{} <code>{}</code>: {}</summary>\n",
+            icon(f.severity),
+            f.rule,
+            f.message
+        );
         if let Some(lock) = &f.lock {
             let _ = writeln!(out, "**Lock:** {lock}\n");
         }

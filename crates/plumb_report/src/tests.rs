@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use plumb_diagnostics::{Applicability, Family, Finding, Fix, Inputs, LineCol, Location, RuleMeta, Severity};
+use plumb_diagnostics::{
+    Applicability, Family, Finding, Fix, Inputs, LineCol, Location, RuleMeta, Severity,
+};
 
 use crate::{render, Format, Report};
 
@@ -19,31 +21,42 @@ const RULE: RuleMeta = RuleMeta {
 };
 
 fn sample() -> (Vec<Finding>, BTreeMap<String, String>) {
-    let src = "SET lock_timeout = '5s';\nCREATE INDEX orders_user_idx ON orders (user_id);\n".to_owned();
+    let src =
+        "SET lock_timeout = '5s';\nCREATE INDEX orders_user_idx ON orders (user_id);\n".to_owned();
     let f = Finding {
         location: Location::Span {
             file: "migrations/0002_idx.sql".into(),
             start_byte: 25,
             end_byte: 74,
             start: LineCol { line: 2, column: 1 },
-            end: LineCol { line: 2, column: 49 },
+            end: LineCol {
+                line: 2,
+                column: 49,
+            },
         },
         rule: RULE.name,
         severity: Severity::High,
-        message: "CREATE INDEX on existing table orders blocks writes until the index is built".into(),
+        message: "CREATE INDEX on existing table orders blocks writes until the index is built"
+            .into(),
         help: "Build the index with CREATE INDEX CONCURRENTLY, outside a transaction block".into(),
         lock: Some("SHARE on public.orders".into()),
         notes: vec!["SHARE blocks INSERT, UPDATE and DELETE".into()],
         fix: Some(Fix {
             title: "build the index concurrently".into(),
-            sql: "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_idx ON orders (user_id);".into(),
+            sql: "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_idx ON orders (user_id);"
+                .into(),
             rollback: Some("DROP INDEX CONCURRENTLY IF EXISTS orders_user_idx;".into()),
             applicability: Applicability::Unsafe,
         }),
         label: None,
     };
     let g = Finding {
-        location: Location::Object { object_kind: "table".into(), schema: "public".into(), name: "orders".into(), column: None },
+        location: Location::Object {
+            object_kind: "table".into(),
+            schema: "public".into(),
+            name: "orders".into(),
+            column: None,
+        },
         rule: RULE.name,
         severity: Severity::Low,
         message: "a, b: c".into(),
@@ -61,7 +74,13 @@ fn sample() -> (Vec<Finding>, BTreeMap<String, String>) {
 fn rendered(format: Format) -> String {
     let (findings, sources) = sample();
     let rules = [&RULE];
-    let report = Report { findings: &findings, files: 1, statements: 2, sources: &sources, rules: &rules };
+    let report = Report {
+        findings: &findings,
+        files: 1,
+        statements: 2,
+        sources: &sources,
+        rules: &rules,
+    };
     render(format, &report, false)
 }
 
@@ -96,7 +115,10 @@ fn sarif_is_valid_against_the_schema() {
         serde_json::from_str(include_str!("../tests/data/sarif-schema-2.1.0.json")).unwrap();
     let instance: serde_json::Value = serde_json::from_str(&out).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| format!("{e} at {}", e.instance_path)).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     // The schema must be able to fail: a wrong version is rejected.
     let mut bad = instance.clone();

@@ -32,31 +32,72 @@ impl Style {
 }
 
 fn line_text(src: &str, line: u32) -> &str {
-    src.lines().nth(line.saturating_sub(1) as usize).unwrap_or("")
+    src.lines()
+        .nth(line.saturating_sub(1) as usize)
+        .unwrap_or("")
 }
 
 fn render_one(out: &mut String, f: &Finding, report: &Report<'_>, st: &Style) {
-    let label = f.label.as_deref().map(|l| format!(" ({l} migration)")).unwrap_or_default();
-    let _ = writeln!(out, "{}{}: {}{label}", st.severity(f.severity), st.paint("1", &format!("[{}]", f.rule)), st.paint("1", &f.message));
+    let label = f
+        .label
+        .as_deref()
+        .map(|l| format!(" ({l} migration)"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{}{}: {}{label}",
+        st.severity(f.severity),
+        st.paint("1", &format!("[{}]", f.rule)),
+        st.paint("1", &f.message)
+    );
     let gutter_width;
     match &f.location {
-        Location::Span { file, start, end, .. } => {
+        Location::Span {
+            file, start, end, ..
+        } => {
             gutter_width = end.line.to_string().len();
             let pad = " ".repeat(gutter_width);
-            let _ = writeln!(out, "{pad}{} {file}:{}:{}", st.paint("1;34", "-->"), start.line, start.column);
+            let _ = writeln!(
+                out,
+                "{pad}{} {file}:{}:{}",
+                st.paint("1;34", "-->"),
+                start.line,
+                start.column
+            );
             if let Some(src) = report.sources.get(file) {
                 let bar = st.paint("1;34", "|");
                 let _ = writeln!(out, "{pad} {bar}");
                 let last = end.line.min(start.line + 5);
                 for line in start.line..=last {
                     let text = line_text(src, line);
-                    let _ = writeln!(out, "{} {bar} {text}", st.paint("1;34", &format!("{line:>gutter_width$}")));
-                    let from = if line == start.line { start.column as usize } else { 1 };
-                    let to = if line == end.line { end.column as usize } else { text.chars().count() };
+                    let _ = writeln!(
+                        out,
+                        "{} {bar} {text}",
+                        st.paint("1;34", &format!("{line:>gutter_width$}"))
+                    );
+                    let from = if line == start.line {
+                        start.column as usize
+                    } else {
+                        1
+                    };
+                    let to = if line == end.line {
+                        end.column as usize
+                    } else {
+                        text.chars().count()
+                    };
                     if to >= from && !text.trim().is_empty() {
-                        let lead = if line == start.line { from - 1 } else { text.chars().take_while(|c| c.is_whitespace()).count() };
+                        let lead = if line == start.line {
+                            from - 1
+                        } else {
+                            text.chars().take_while(|c| c.is_whitespace()).count()
+                        };
                         let width = (to + 1).saturating_sub(lead + 1).max(1);
-                        let _ = writeln!(out, "{pad} {bar} {}{}", " ".repeat(lead), st.paint("1;31", &"^".repeat(width)));
+                        let _ = writeln!(
+                            out,
+                            "{pad} {bar} {}{}",
+                            " ".repeat(lead),
+                            st.paint("1;31", &"^".repeat(width))
+                        );
                     }
                 }
                 if end.line > last {
@@ -64,10 +105,22 @@ fn render_one(out: &mut String, f: &Finding, report: &Report<'_>, st: &Style) {
                 }
             }
         }
-        Location::Object { object_kind, schema, name, column } => {
+        Location::Object {
+            object_kind,
+            schema,
+            name,
+            column,
+        } => {
             gutter_width = 1;
-            let col = column.as_deref().map(|c| format!(".{c}")).unwrap_or_default();
-            let _ = writeln!(out, "  {} {object_kind} {schema}.{name}{col}", st.paint("1;34", "-->"));
+            let col = column
+                .as_deref()
+                .map(|c| format!(".{c}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {} {object_kind} {schema}.{name}{col}",
+                st.paint("1;34", "-->")
+            );
         }
         Location::Global => gutter_width = 1,
     }
@@ -88,7 +141,12 @@ fn render_one(out: &mut String, f: &Finding, report: &Report<'_>, st: &Style) {
             Applicability::Unsafe => "unsafe",
             Applicability::DisplayOnly => "display-only",
         };
-        let _ = writeln!(out, "{pad} {eq} {} ({kind}): {}", st.paint("1;32", "fix"), fix.title);
+        let _ = writeln!(
+            out,
+            "{pad} {eq} {} ({kind}): {}",
+            st.paint("1;32", "fix"),
+            fix.title
+        );
         for l in fix.sql.lines() {
             let _ = writeln!(out, "{pad}       {}", st.paint("32", l));
         }
@@ -110,9 +168,17 @@ pub fn render_text(report: &Report<'_>, color: bool) -> String {
         render_one(&mut out, f, report, &st);
     }
     let files = if report.files == 1 { "file" } else { "files" };
-    let statements = if report.statements == 1 { "statement" } else { "statements" };
+    let statements = if report.statements == 1 {
+        "statement"
+    } else {
+        "statements"
+    };
     if report.findings.is_empty() {
-        let _ = writeln!(out, "No findings in {} {files} ({} {statements}).", report.files, report.statements);
+        let _ = writeln!(
+            out,
+            "No findings in {} {files} ({} {statements}).",
+            report.files, report.statements
+        );
     } else {
         let n = report.findings.len();
         let _ = writeln!(

@@ -41,7 +41,13 @@ impl Source<'_> {
     }
 
     /// A new finding of `meta` at a byte range, with the rule's default severity.
-    pub fn finding(&self, meta: &RuleMeta, start: usize, end: usize, message: impl Into<String>) -> Finding {
+    pub fn finding(
+        &self,
+        meta: &RuleMeta,
+        start: usize,
+        end: usize,
+        message: impl Into<String>,
+    ) -> Finding {
         Finding {
             location: self.location(start, end),
             rule: meta.name,
@@ -102,7 +108,8 @@ impl StatementContext<'_> {
     /// Whether `column` of `table` was added in this migration (so every existing row holds its
     /// default: a backfill over it touches the whole table).
     pub fn is_new_column(&self, table: &QualifiedName, column: &str) -> bool {
-        self.new_columns.contains(&(table.clone(), column.to_owned()))
+        self.new_columns
+            .contains(&(table.clone(), column.to_owned()))
     }
 
     /// A new finding of `meta` on the whole statement.
@@ -150,7 +157,16 @@ pub struct MigrationContext<'a> {
 }
 
 /// Builds a [`Fix`] from SQL text and its rollback.
-pub fn fix(title: &str, sql: impl Into<String>, rollback: Option<String>, applicability: plumb_diagnostics::Applicability) -> Fix {
-    Fix { title: title.to_owned(), sql: sql.into(), rollback, applicability }
+pub fn fix(
+    title: &str,
+    sql: impl Into<String>,
+    rollback: Option<String>,
+    applicability: plumb_diagnostics::Applicability,
+) -> Fix {
+    Fix {
+        title: title.to_owned(),
+        sql: sql.into(),
+        rollback,
+        applicability,
+    }
 }
-

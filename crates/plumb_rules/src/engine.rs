@@ -86,7 +86,13 @@ pub fn lint(sets: &[MigrationSet], settings: &Settings, since: Option<&str>) -> 
 fn first_reported(set: &MigrationSet, since: Option<&str>) -> usize {
     let Some(since) = since else { return 0 };
     let by_path = set.migrations.iter().position(|m| {
-        m.scripts().any(|s| s.path == since || s.path.ends_with(since) || std::path::Path::new(&s.path).parent().is_some_and(|p| p.ends_with(since)))
+        m.scripts().any(|s| {
+            s.path == since
+                || s.path.ends_with(since)
+                || std::path::Path::new(&s.path)
+                    .parent()
+                    .is_some_and(|p| p.ends_with(since))
+        })
     });
     by_path.unwrap_or_else(|| {
         set.migrations
@@ -109,17 +115,41 @@ fn lint_set(
     let mut parsed = parsed.into_iter();
     for (mi, migration) in set.migrations.iter().enumerate() {
         let report = mi >= first;
-        let up = migration.up.as_ref().map(|_| parsed.next().expect("one parse per script"));
-        let down = migration.down.as_ref().map(|_| parsed.next().expect("one parse per script"));
+        let up = migration
+            .up
+            .as_ref()
+            .map(|_| parsed.next().expect("one parse per script"));
+        let down = migration
+            .down
+            .as_ref()
+            .map(|_| parsed.next().expect("one parse per script"));
         let mut fresh = Fresh::default();
         if let Some(up) = &up {
-            run_script(set, up, &mut catalog, &mut fresh, settings, rules, report, &mut out);
+            run_script(
+                set,
+                up,
+                &mut catalog,
+                &mut fresh,
+                settings,
+                rules,
+                report,
+                &mut out,
+            );
         }
         if let Some(down) = &down {
             // A down script runs after its up script; what the pair created is new to it.
             let mut after_down = catalog.clone();
             let mut fresh = fresh.clone();
-            run_script(set, down, &mut after_down, &mut fresh, settings, rules, report, &mut out);
+            run_script(
+                set,
+                down,
+                &mut after_down,
+                &mut fresh,
+                settings,
+                rules,
+                report,
+                &mut out,
+            );
         }
     }
     out
@@ -160,7 +190,10 @@ fn run_script(
     out: &mut LintOutput,
 ) {
     let statements = &p.parsed.statements;
-    let all_non_tx = !statements.is_empty() && statements.iter().all(|s| cannot_run_in_transaction(&s.node));
+    let all_non_tx = !statements.is_empty()
+        && statements
+            .iter()
+            .all(|s| cannot_run_in_transaction(&s.node));
     let runner_tx = p.script.transaction.resolve(statements.len(), all_non_tx);
     let source = Source {
         file: &p.script.path,
@@ -170,7 +203,10 @@ fn run_script(
         layout: set.layout,
         runner_transaction: runner_tx,
     };
-    let mut tx = TxState { in_tx: runner_tx, ..TxState::default() };
+    let mut tx = TxState {
+        in_tx: runner_tx,
+        ..TxState::default()
+    };
     let mut findings: Vec<(Option<usize>, Finding)> = Vec::new();
     let mut summaries = Vec::with_capacity(statements.len());
     for (i, stmt) in statements.iter().enumerate() {
@@ -207,7 +243,11 @@ fn run_script(
         }
         let existing_locks = locks
             .iter()
-            .filter(|l| !fresh.tables.contains(&l.table) && !settings.small_tables.contains(&l.table.name) && !settings.small_tables.contains(&l.table.to_string()))
+            .filter(|l| {
+                !fresh.tables.contains(&l.table)
+                    && !settings.small_tables.contains(&l.table.name)
+                    && !settings.small_tables.contains(&l.table.to_string())
+            })
             .cloned()
             .collect();
         summaries.push(StatementSummary {
@@ -230,7 +270,11 @@ fn run_script(
     if !report {
         return;
     }
-    let mcx = MigrationContext { source, statements: &summaries, settings };
+    let mcx = MigrationContext {
+        source,
+        statements: &summaries,
+        settings,
+    };
     let mut buf = Vec::new();
     for rule in rules {
         rule.check_migration(&mcx, &mut buf);
@@ -241,7 +285,12 @@ fn run_script(
     }
     for err in &p.parsed.errors {
         let meta = &SyntaxError::META;
-        let mut f = source.finding(meta, err.offset, (err.offset + 1).min(err.statement_end.max(err.offset + 1)), format!("PostgreSQL rejects this statement: {}", err.message));
+        let mut f = source.finding(
+            meta,
+            err.offset,
+            (err.offset + 1).min(err.statement_end.max(err.offset + 1)),
+            format!("PostgreSQL rejects this statement: {}", err.message),
+        );
         f.help = "Fix the syntax: PostgreSQL will refuse to run this migration".to_owned();
         findings.push((None, f));
     }
@@ -286,12 +335,20 @@ fn apply_suppressions(
         let message = if s.rules.is_empty() {
             "plumb:ignore names no rule".to_owned()
         } else if !unknown.is_empty() {
-            format!("plumb:ignore names unknown rule {}", unknown.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))
+            format!(
+                "plumb:ignore names unknown rule {}",
+                unknown
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         } else {
             format!("plumb:ignore {} suppresses nothing", s.rules.join(","))
         };
         let mut f = source.finding(&UnusedSuppression::META, s.start, s.end, message);
-        f.help = "Remove the comment, or correct the rule name (`plumb rules` lists them)".to_owned();
+        f.help =
+            "Remove the comment, or correct the rule name (`plumb rules` lists them)".to_owned();
         if let Some(&sev) = settings.severity.get(f.rule) {
             f.severity = sev;
         }
@@ -300,41 +357,44 @@ fn apply_suppressions(
 }
 
 fn handle_transaction(t: &protobuf::TransactionStmt, tx: &mut TxState) {
-    match TransactionStmtKind::try_from(t.kind) {
-        Ok(TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart) => {
-            tx.in_tx = true;
-            tx.explicit = true;
-        }
-        _ => {}
+    if let Ok(TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart) =
+        TransactionStmtKind::try_from(t.kind)
+    {
+        tx.in_tx = true;
+        tx.explicit = true;
     }
 }
 
 fn after_transaction(t: &protobuf::TransactionStmt, tx: &mut TxState) {
-    match TransactionStmtKind::try_from(t.kind) {
-        Ok(
-            TransactionStmtKind::TransStmtCommit
-            | TransactionStmtKind::TransStmtRollback
-            | TransactionStmtKind::TransStmtCommitPrepared
-            | TransactionStmtKind::TransStmtRollbackPrepared
-            | TransactionStmtKind::TransStmtPrepare,
-        ) => {
-            tx.in_tx = false;
-            tx.explicit = false;
-            tx.tx_number += 1;
-            tx.local_timeout = None;
-        }
-        _ => {}
+    if let Ok(
+        TransactionStmtKind::TransStmtCommit
+        | TransactionStmtKind::TransStmtRollback
+        | TransactionStmtKind::TransStmtCommitPrepared
+        | TransactionStmtKind::TransStmtRollbackPrepared
+        | TransactionStmtKind::TransStmtPrepare,
+    ) = TransactionStmtKind::try_from(t.kind)
+    {
+        tx.in_tx = false;
+        tx.explicit = false;
+        tx.tx_number += 1;
+        tx.local_timeout = None;
     }
 }
 
 fn timeout_value_on(args: &[protobuf::Node]) -> bool {
-    let Some(arg) = args.first() else { return false };
+    let Some(arg) = args.first() else {
+        return false;
+    };
     if let Some(i) = plumb_sql::ast::int_const(arg) {
         return i != 0;
     }
     plumb_sql::ast::str_const(arg).is_some_and(|s| {
         let s = s.trim();
-        !(s.is_empty() || s == "0" || s.starts_with("0 ") || s.starts_with("0m") || s.starts_with("0s"))
+        !(s.is_empty()
+            || s == "0"
+            || s.starts_with("0 ")
+            || s.starts_with("0m")
+            || s.starts_with("0s"))
     })
 }
 
@@ -363,8 +423,12 @@ fn handle_set(v: &protobuf::VariableSetStmt, tx: &mut TxState) {
 /// `SELECT set_config('lock_timeout', '5s', is_local)`.
 fn handle_set_config(s: &protobuf::SelectStmt, tx: &mut TxState) {
     for t in &s.target_list {
-        let Some(NodeEnum::ResTarget(rt)) = t.node.as_ref() else { continue };
-        let Some(NodeEnum::FuncCall(f)) = rt.val.as_deref().and_then(|v| v.node.as_ref()) else { continue };
+        let Some(NodeEnum::ResTarget(rt)) = t.node.as_ref() else {
+            continue;
+        };
+        let Some(NodeEnum::FuncCall(f)) = rt.val.as_deref().and_then(|v| v.node.as_ref()) else {
+            continue;
+        };
         if plumb_sql::ast::func_name(f) != "set_config" || f.args.len() != 3 {
             continue;
         }
@@ -417,7 +481,8 @@ fn is_ddl(node: &NodeEnum) -> bool {
 /// UPDATE or DELETE without WHERE (or INSERT ... SELECT) on an existing table.
 fn is_large_dml(node: &NodeEnum, fresh: &Fresh) -> bool {
     let existing = |rv: &Option<protobuf::RangeVar>| {
-        rv.as_ref().is_some_and(|rv| !fresh.tables.contains(&QualifiedName::from_range_var(rv)))
+        rv.as_ref()
+            .is_some_and(|rv| !fresh.tables.contains(&QualifiedName::from_range_var(rv)))
     };
     match node {
         NodeEnum::UpdateStmt(u) => u.where_clause.is_none() && existing(&u.relation),
@@ -450,8 +515,12 @@ fn record_fresh(node: &NodeEnum, catalog: &Catalog, fresh: &mut Fresh) {
             // A fresh table renamed stays fresh under its new name.
             if let Some(rv) = &r.relation {
                 let old = QualifiedName::from_range_var(rv);
-                if r.rename_type == protobuf::ObjectType::ObjectTable as i32 && fresh.tables.contains(&old) {
-                    fresh.tables.insert(QualifiedName::new(Some(&old.schema), &r.newname));
+                if r.rename_type == protobuf::ObjectType::ObjectTable as i32
+                    && fresh.tables.contains(&old)
+                {
+                    fresh
+                        .tables
+                        .insert(QualifiedName::new(Some(&old.schema), &r.newname));
                 }
             }
         }
@@ -459,9 +528,13 @@ fn record_fresh(node: &NodeEnum, catalog: &Catalog, fresh: &mut Fresh) {
             let Some(rv) = &a.relation else { return };
             let table = QualifiedName::from_range_var(rv);
             for cmd in &a.cmds {
-                let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_ref() else { continue };
+                let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_ref() else {
+                    continue;
+                };
                 if cmd.subtype == protobuf::AlterTableType::AtAddColumn as i32 {
-                    if let Some(NodeEnum::ColumnDef(col)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) {
+                    if let Some(NodeEnum::ColumnDef(col)) =
+                        cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                    {
                         fresh.columns.insert((table.clone(), col.colname.clone()));
                     }
                 }
@@ -480,4 +553,3 @@ pub(crate) fn blocks_traffic(mode: LockMode) -> bool {
 pub(crate) fn is_slow(work: Work) -> bool {
     work != Work::Catalog
 }
-

@@ -51,7 +51,9 @@ impl LockMode {
             LockMode::AccessShare => "only ACCESS EXCLUSIVE (DDL)",
             LockMode::RowShare => "EXCLUSIVE and ACCESS EXCLUSIVE locks",
             LockMode::RowExclusive => "SHARE and stronger locks (CREATE INDEX, DDL)",
-            LockMode::ShareUpdateExclusive => "VACUUM, other DDL and itself; reads and writes go on",
+            LockMode::ShareUpdateExclusive => {
+                "VACUUM, other DDL and itself; reads and writes go on"
+            }
             LockMode::Share | LockMode::ShareRowExclusive => {
                 "INSERT, UPDATE and DELETE (writes); reads go on"
             }
@@ -134,7 +136,9 @@ pub fn statement_locks(stmt: &NodeEnum, catalog: &Catalog, pg_version: u32) -> V
             let Some(rv) = &a.relation else { return locks };
             let table = QualifiedName::from_range_var(rv);
             for cmd in &a.cmds {
-                let Some(NodeEnum::AlterTableCmd(cmd)) = node(cmd) else { continue };
+                let Some(NodeEnum::AlterTableCmd(cmd)) = node(cmd) else {
+                    continue;
+                };
                 alter_cmd_locks(&table, cmd, catalog, pg_version, &mut locks);
             }
         }
@@ -151,15 +155,26 @@ pub fn statement_locks(stmt: &NodeEnum, catalog: &Catalog, pg_version: u32) -> V
         NodeEnum::DropStmt(d) => {
             let kind = ObjectType::try_from(d.remove_type).unwrap_or(ObjectType::Undefined);
             for obj in &d.objects {
-                let Some(NodeEnum::List(l)) = node(obj) else { continue };
-                let Some(name) = QualifiedName::from_parts(&plumb_sql::ast::strings(&l.items)) else { continue };
+                let Some(NodeEnum::List(l)) = node(obj) else {
+                    continue;
+                };
+                let Some(name) = QualifiedName::from_parts(&plumb_sql::ast::strings(&l.items))
+                else {
+                    continue;
+                };
                 match kind {
-                    ObjectType::ObjectTable | ObjectType::ObjectMatview | ObjectType::ObjectView => {
+                    ObjectType::ObjectTable
+                    | ObjectType::ObjectMatview
+                    | ObjectType::ObjectView => {
                         push(&mut locks, name, LockMode::AccessExclusive, Work::Catalog);
                     }
                     ObjectType::ObjectIndex => {
                         let table = catalog.indexes.get(&name).map_or(name, |i| i.table.clone());
-                        let mode = if d.concurrent { LockMode::ShareUpdateExclusive } else { LockMode::AccessExclusive };
+                        let mode = if d.concurrent {
+                            LockMode::ShareUpdateExclusive
+                        } else {
+                            LockMode::AccessExclusive
+                        };
                         push(&mut locks, table, mode, Work::Catalog);
                     }
                     _ => {}
@@ -168,18 +183,31 @@ pub fn statement_locks(stmt: &NodeEnum, catalog: &Catalog, pg_version: u32) -> V
         }
         NodeEnum::RenameStmt(r) => {
             if let Some(rv) = &r.relation {
-                push(&mut locks, QualifiedName::from_range_var(rv), LockMode::AccessExclusive, Work::Catalog);
+                push(
+                    &mut locks,
+                    QualifiedName::from_range_var(rv),
+                    LockMode::AccessExclusive,
+                    Work::Catalog,
+                );
             }
         }
         NodeEnum::TruncateStmt(t) => {
             for rel in &t.relations {
                 if let Some(NodeEnum::RangeVar(rv)) = node(rel) {
-                    push(&mut locks, QualifiedName::from_range_var(rv), LockMode::AccessExclusive, Work::Catalog);
+                    push(
+                        &mut locks,
+                        QualifiedName::from_range_var(rv),
+                        LockMode::AccessExclusive,
+                        Work::Catalog,
+                    );
                 }
             }
         }
         NodeEnum::VacuumStmt(v) => {
-            let full = v.options.iter().any(|o| matches!(node(o), Some(NodeEnum::DefElem(d)) if d.defname == "full"));
+            let full = v
+                .options
+                .iter()
+                .any(|o| matches!(node(o), Some(NodeEnum::DefElem(d)) if d.defname == "full"));
             for rel in &v.rels {
                 if let Some(NodeEnum::VacuumRelation(vr)) = node(rel) {
                     if let Some(rv) = &vr.relation {
@@ -195,49 +223,94 @@ pub fn statement_locks(stmt: &NodeEnum, catalog: &Catalog, pg_version: u32) -> V
         }
         NodeEnum::ClusterStmt(c) => {
             if let Some(rv) = &c.relation {
-                push(&mut locks, QualifiedName::from_range_var(rv), LockMode::AccessExclusive, Work::Rewrite);
+                push(
+                    &mut locks,
+                    QualifiedName::from_range_var(rv),
+                    LockMode::AccessExclusive,
+                    Work::Rewrite,
+                );
             }
         }
         NodeEnum::ReindexStmt(r) => {
-            let concurrent = r.params.iter().any(|o| matches!(node(o), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"));
+            let concurrent = r.params.iter().any(
+                |o| matches!(node(o), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"),
+            );
             if let Some(rv) = &r.relation {
                 let name = QualifiedName::from_range_var(rv);
                 let table = catalog.indexes.get(&name).map_or(name, |i| i.table.clone());
-                let mode = if concurrent { LockMode::ShareUpdateExclusive } else { LockMode::Share };
+                let mode = if concurrent {
+                    LockMode::ShareUpdateExclusive
+                } else {
+                    LockMode::Share
+                };
                 push(&mut locks, table, mode, Work::Scan);
             }
         }
         NodeEnum::RefreshMatViewStmt(r) => {
             if let Some(rv) = &r.relation {
-                let mode = if r.concurrent { LockMode::Exclusive } else { LockMode::AccessExclusive };
-                push(&mut locks, QualifiedName::from_range_var(rv), mode, Work::Rewrite);
+                let mode = if r.concurrent {
+                    LockMode::Exclusive
+                } else {
+                    LockMode::AccessExclusive
+                };
+                push(
+                    &mut locks,
+                    QualifiedName::from_range_var(rv),
+                    mode,
+                    Work::Rewrite,
+                );
             }
         }
         NodeEnum::LockStmt(l) => {
             for rel in &l.relations {
                 if let Some(NodeEnum::RangeVar(rv)) = node(rel) {
-                    push(&mut locks, QualifiedName::from_range_var(rv), LockMode::from_lock_stmt(l.mode), Work::Catalog);
+                    push(
+                        &mut locks,
+                        QualifiedName::from_range_var(rv),
+                        LockMode::from_lock_stmt(l.mode),
+                        Work::Catalog,
+                    );
                 }
             }
         }
         NodeEnum::UpdateStmt(u) => {
             if let Some(rv) = &u.relation {
-                push(&mut locks, QualifiedName::from_range_var(rv), LockMode::RowExclusive, Work::Scan);
+                push(
+                    &mut locks,
+                    QualifiedName::from_range_var(rv),
+                    LockMode::RowExclusive,
+                    Work::Scan,
+                );
             }
         }
         NodeEnum::DeleteStmt(d) => {
             if let Some(rv) = &d.relation {
-                push(&mut locks, QualifiedName::from_range_var(rv), LockMode::RowExclusive, Work::Scan);
+                push(
+                    &mut locks,
+                    QualifiedName::from_range_var(rv),
+                    LockMode::RowExclusive,
+                    Work::Scan,
+                );
             }
         }
         NodeEnum::InsertStmt(i) => {
             if let Some(rv) = &i.relation {
-                push(&mut locks, QualifiedName::from_range_var(rv), LockMode::RowExclusive, Work::Catalog);
+                push(
+                    &mut locks,
+                    QualifiedName::from_range_var(rv),
+                    LockMode::RowExclusive,
+                    Work::Catalog,
+                );
             }
         }
         NodeEnum::CreateTrigStmt(t) => {
             if let Some(rv) = &t.relation {
-                push(&mut locks, QualifiedName::from_range_var(rv), LockMode::ShareRowExclusive, Work::Catalog);
+                push(
+                    &mut locks,
+                    QualifiedName::from_range_var(rv),
+                    LockMode::ShareRowExclusive,
+                    Work::Catalog,
+                );
             }
         }
         NodeEnum::CreateStmt(c) => {
@@ -245,7 +318,12 @@ pub fn statement_locks(stmt: &NodeEnum, catalog: &Catalog, pg_version: u32) -> V
             // the new table is empty, so there is nothing to validate.
             for con in fk_constraints_of_create(c) {
                 if let Some(pk) = &con.pktable {
-                    push(&mut locks, QualifiedName::from_range_var(pk), LockMode::ShareRowExclusive, Work::Catalog);
+                    push(
+                        &mut locks,
+                        QualifiedName::from_range_var(pk),
+                        LockMode::ShareRowExclusive,
+                        Work::Catalog,
+                    );
                 }
             }
         }
@@ -258,7 +336,9 @@ fn fk_constraints_of_create(c: &protobuf::CreateStmt) -> Vec<&protobuf::Constrai
     let mut out = Vec::new();
     for elt in &c.table_elts {
         match node(elt) {
-            Some(NodeEnum::Constraint(con)) if con.contype == ConstrType::ConstrForeign as i32 => out.push(&**con),
+            Some(NodeEnum::Constraint(con)) if con.contype == ConstrType::ConstrForeign as i32 => {
+                out.push(&**con);
+            }
             Some(NodeEnum::ColumnDef(col)) => {
                 for cc in &col.constraints {
                     if let Some(NodeEnum::Constraint(con)) = node(cc) {
@@ -286,35 +366,64 @@ fn alter_cmd_locks(
     let def = cmd.def.as_deref().and_then(node);
     let (mode, work) = match subtype {
         T::AtValidateConstraint => (LockMode::ShareUpdateExclusive, Work::Scan),
-        T::AtSetStatistics | T::AtClusterOn | T::AtDropCluster | T::AtSetOptions | T::AtResetOptions => {
-            (LockMode::ShareUpdateExclusive, Work::Catalog)
-        }
-        T::AtEnableTrig | T::AtEnableAlwaysTrig | T::AtEnableReplicaTrig | T::AtDisableTrig
-        | T::AtEnableTrigAll | T::AtDisableTrigAll | T::AtEnableTrigUser | T::AtDisableTrigUser => {
-            (LockMode::ShareRowExclusive, Work::Catalog)
-        }
+        T::AtSetStatistics
+        | T::AtClusterOn
+        | T::AtDropCluster
+        | T::AtSetOptions
+        | T::AtResetOptions => (LockMode::ShareUpdateExclusive, Work::Catalog),
+        T::AtEnableTrig
+        | T::AtEnableAlwaysTrig
+        | T::AtEnableReplicaTrig
+        | T::AtDisableTrig
+        | T::AtEnableTrigAll
+        | T::AtDisableTrigAll
+        | T::AtEnableTrigUser
+        | T::AtDisableTrigUser => (LockMode::ShareRowExclusive, Work::Catalog),
         T::AtAddConstraint => match def {
             Some(NodeEnum::Constraint(c)) if c.contype == ConstrType::ConstrForeign as i32 => {
-                let work = if c.skip_validation { Work::Catalog } else { Work::Scan };
+                let work = if c.skip_validation {
+                    Work::Catalog
+                } else {
+                    Work::Scan
+                };
                 if let Some(pk) = &c.pktable {
-                    push(locks, QualifiedName::from_range_var(pk), LockMode::ShareRowExclusive, Work::Catalog);
+                    push(
+                        locks,
+                        QualifiedName::from_range_var(pk),
+                        LockMode::ShareRowExclusive,
+                        Work::Catalog,
+                    );
                 }
                 (LockMode::ShareRowExclusive, work)
             }
             Some(NodeEnum::Constraint(c)) => {
                 let builds_index = matches!(
                     ConstrType::try_from(c.contype),
-                    Ok(ConstrType::ConstrPrimary | ConstrType::ConstrUnique | ConstrType::ConstrExclusion)
+                    Ok(ConstrType::ConstrPrimary
+                        | ConstrType::ConstrUnique
+                        | ConstrType::ConstrExclusion)
                 ) && c.indexname.is_empty();
                 let validates = c.contype == ConstrType::ConstrCheck as i32 && !c.skip_validation;
-                (LockMode::AccessExclusive, if builds_index || validates { Work::Scan } else { Work::Catalog })
+                (
+                    LockMode::AccessExclusive,
+                    if builds_index || validates {
+                        Work::Scan
+                    } else {
+                        Work::Catalog
+                    },
+                )
             }
             _ => (LockMode::AccessExclusive, Work::Catalog),
         },
         T::AtSetNotNull => {
             let proven = pg_version >= 12
-                && catalog.table(table).is_some_and(|t| t.has_valid_not_null_check(&cmd.name));
-            (LockMode::AccessExclusive, if proven { Work::Catalog } else { Work::Scan })
+                && catalog
+                    .table(table)
+                    .is_some_and(|t| t.has_valid_not_null_check(&cmd.name));
+            (
+                LockMode::AccessExclusive,
+                if proven { Work::Catalog } else { Work::Scan },
+            )
         }
         T::AtSetLogged | T::AtSetUnLogged | T::AtSetTableSpace | T::AtSetAccessMethod => {
             (LockMode::AccessExclusive, Work::Rewrite)
@@ -322,7 +431,12 @@ fn alter_cmd_locks(
         T::AtAttachPartition => {
             if let Some(NodeEnum::PartitionCmd(p)) = def {
                 if let Some(rv) = &p.name {
-                    push(locks, QualifiedName::from_range_var(rv), LockMode::AccessExclusive, Work::Scan);
+                    push(
+                        locks,
+                        QualifiedName::from_range_var(rv),
+                        LockMode::AccessExclusive,
+                        Work::Scan,
+                    );
                 }
             }
             (LockMode::ShareUpdateExclusive, Work::Catalog)
@@ -336,12 +450,28 @@ fn alter_cmd_locks(
             }
         }
         T::AtAlterColumnType => {
-            let rewrite = crate::rules::rewrite::alter_column_type_rewrite::type_change_rewrites(catalog, table, cmd);
-            (LockMode::AccessExclusive, if rewrite == Some(false) { Work::Catalog } else { Work::Rewrite })
+            let rewrite = crate::rules::rewrite::alter_column_type_rewrite::type_change_rewrites(
+                catalog, table, cmd,
+            );
+            (
+                LockMode::AccessExclusive,
+                if rewrite == Some(false) {
+                    Work::Catalog
+                } else {
+                    Work::Rewrite
+                },
+            )
         }
         T::AtAddColumn => {
             let rewrite = matches!(def, Some(NodeEnum::ColumnDef(col)) if crate::rules::rewrite::add_column_rewrite::column_forces_rewrite(col, pg_version).is_some());
-            (LockMode::AccessExclusive, if rewrite { Work::Rewrite } else { Work::Catalog })
+            (
+                LockMode::AccessExclusive,
+                if rewrite {
+                    Work::Rewrite
+                } else {
+                    Work::Catalog
+                },
+            )
         }
         _ => (LockMode::AccessExclusive, Work::Catalog),
     };

@@ -93,7 +93,11 @@ pub fn rule_markdown(m: &RuleMeta) -> String {
         (None, Some(b)) => format!("up to {b}"),
         (Some(a), Some(b)) => format!("{a} to {b}"),
     };
-    let body: Vec<&str> = m.docs.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect();
+    let body: Vec<&str> = m
+        .docs
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect();
     format!(
         "# {} ({})\n\nSeverity: {} · Family: {} · PostgreSQL: {}\n\n{}\n\n{}\n",
         m.name,

@@ -15,7 +15,10 @@ use plumb_report::Report;
 use plumb_rules::{lint, Settings, RULES};
 
 fn fixture_path(family: &str, name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(family).join(format!("{name}.sql"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(family)
+        .join(format!("{name}.sql"))
 }
 
 /// Splits a fixture into migrations, blanking the other sections so positions stay true.
@@ -43,12 +46,23 @@ fn fixture_set(rel: &str, text: &str) -> (MigrationSet, u32) {
         let end = starts.get(i + 1).copied().unwrap_or(text.len());
         let blanked: String = text
             .char_indices()
-            .map(|(at, c)| if (start..end).contains(&at) || c == '\n' { c } else { ' ' })
+            .map(|(at, c)| {
+                if (start..end).contains(&at) || c == '\n' {
+                    c
+                } else {
+                    ' '
+                }
+            })
             .collect();
         migrations.push(Migration {
             version: format!("{}", i + 1),
             name: String::new(),
-            up: Some(Script { path: rel.to_owned(), text: blanked, direction: Direction::Up, transaction: layout.default_transaction() }),
+            up: Some(Script {
+                path: rel.to_owned(),
+                text: blanked,
+                direction: Direction::Up,
+                transaction: layout.default_transaction(),
+            }),
             down: None,
         });
     }
@@ -70,12 +84,25 @@ fn marker_before(text: &str, start: usize) -> Option<&'static str> {
 fn check_findings_parse(findings: &[Finding]) {
     for f in findings {
         if let Some(fix) = &f.fix {
-            assert!(plumb_sql::parses(&fix.sql), "{}: fix does not parse:\n{}", f.rule, fix.sql);
+            assert!(
+                plumb_sql::parses(&fix.sql),
+                "{}: fix does not parse:\n{}",
+                f.rule,
+                fix.sql
+            );
             if let Some(r) = &fix.rollback {
-                assert!(plumb_sql::parses(r), "{}: rollback does not parse:\n{r}", f.rule);
+                assert!(
+                    plumb_sql::parses(r),
+                    "{}: rollback does not parse:\n{r}",
+                    f.rule
+                );
             }
         }
-        assert!(!f.message.is_empty() && !f.help.is_empty(), "{}: finding without message or help", f.rule);
+        assert!(
+            !f.message.is_empty() && !f.help.is_empty(),
+            "{}: finding without message or help",
+            f.rule
+        );
     }
 }
 
@@ -91,10 +118,18 @@ fn every_rule_has_a_fixture_that_fires_and_stays_quiet() {
         };
         let rel = format!("{}/{}.sql", meta.family.as_str(), meta.name);
         let (set, pg_version) = fixture_set(&rel, &text);
-        let settings = Settings { pg_version, ..Settings::default() };
+        let settings = Settings {
+            pg_version,
+            ..Settings::default()
+        };
         let out = lint(std::slice::from_ref(&set), &settings, None);
         check_findings_parse(&out.findings);
-        let mine: Vec<Finding> = out.findings.iter().filter(|f| f.rule == meta.name).cloned().collect();
+        let mine: Vec<Finding> = out
+            .findings
+            .iter()
+            .filter(|f| f.rule == meta.name)
+            .cloned()
+            .collect();
         let starts_with_finding: Vec<usize> = mine
             .iter()
             .filter_map(|f| match &f.location {
@@ -104,27 +139,39 @@ fn every_rule_has_a_fixture_that_fires_and_stays_quiet() {
             .collect();
         // Every statement (and rejected statement) of the fixture, with its marker.
         let parsed = plumb_sql::parse(&text);
-        let mut spans: Vec<(usize, usize)> = parsed.statements.iter().map(|s| (s.start, s.end)).collect();
-        spans.extend(parsed.errors.iter().map(|e| (e.statement_start, e.statement_end)));
+        let mut spans: Vec<(usize, usize)> =
+            parsed.statements.iter().map(|s| (s.start, s.end)).collect();
+        spans.extend(
+            parsed
+                .errors
+                .iter()
+                .map(|e| (e.statement_start, e.statement_end)),
+        );
         spans.sort_unstable();
         let (mut fires, mut oks) = (0, 0);
         let mut prev_end = 0;
         for (start, end) in spans {
             // A finding belongs to a statement when it lies in it or in the comments just
             // before it (suppression findings point at the comment).
-            let hit = starts_with_finding.iter().any(|&b| b >= prev_end && b <= end.max(start + 1));
+            let hit = starts_with_finding
+                .iter()
+                .any(|&b| b >= prev_end && b <= end.max(start + 1));
             prev_end = end + 1;
             match marker_before(&text, start) {
                 Some("fires") => {
                     fires += 1;
                     if !hit {
-                        failures.push(format!("{rel}: `-- fires` statement at byte {start} got no finding"));
+                        failures.push(format!(
+                            "{rel}: `-- fires` statement at byte {start} got no finding"
+                        ));
                     }
                 }
                 Some("ok") => {
                     oks += 1;
                     if hit {
-                        failures.push(format!("{rel}: `-- ok` statement at byte {start} got a finding"));
+                        failures.push(format!(
+                            "{rel}: `-- ok` statement at byte {start} got a finding"
+                        ));
                     }
                 }
                 _ => {}
@@ -135,7 +182,13 @@ fn every_rule_has_a_fixture_that_fires_and_stays_quiet() {
         }
         let sources: BTreeMap<String, String> = [(rel.clone(), text.clone())].into();
         let rules = [meta];
-        let report = Report { findings: &mine, files: set.migrations.len(), statements: out.statements, sources: &sources, rules: &rules };
+        let report = Report {
+            findings: &mine,
+            files: set.migrations.len(),
+            statements: out.statements,
+            sources: &sources,
+            rules: &rules,
+        };
         insta::with_settings!({snapshot_path => "../fixtures/snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
             insta::assert_snapshot!(meta.name, plumb_report::render_text(&report, false));
         });
@@ -151,11 +204,29 @@ fn registry_is_consistent() {
         let m = rule.meta();
         assert!(names.insert(m.name), "duplicate rule name {}", m.name);
         assert!(codes.insert(m.code), "duplicate rule code {}", m.code);
-        assert!(m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{} is not kebab-case", m.name);
-        for section in ["## What it does", "## Why is this bad", "## Example", "## Use instead", "## Fix safety", "## PostgreSQL versions", "## References"] {
-            assert!(m.docs.contains(section), "{}: docs lack `{section}`", m.name);
+        assert!(
+            m.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+            "{} is not kebab-case",
+            m.name
+        );
+        for section in [
+            "## What it does",
+            "## Why is this bad",
+            "## Example",
+            "## Use instead",
+            "## Fix safety",
+            "## PostgreSQL versions",
+            "## References",
+        ] {
+            assert!(
+                m.docs.contains(section),
+                "{}: docs lack `{section}`",
+                m.name
+            );
         }
-        assert!(plumb_rules::find_rule(m.name).is_some() && plumb_rules::find_rule(m.code).is_some());
+        assert!(
+            plumb_rules::find_rule(m.name).is_some() && plumb_rules::find_rule(m.code).is_some()
+        );
     }
 }
 
@@ -169,8 +240,19 @@ fn generated_rule_docs_are_current() {
     let mut expected = vec![("README.md".to_owned(), String::new())];
     for rule in RULES {
         let m = rule.meta();
-        index.push_str(&format!("| {} | [{}]({}.md) | {} | {} | {} |\n", m.code, m.name, m.name, m.severity.as_str(), m.family.as_str(), m.summary));
-        expected.push((format!("{}.md", m.name), plumb_rules::registry::rule_markdown(m)));
+        index.push_str(&format!(
+            "| {} | [{}]({}.md) | {} | {} | {} |\n",
+            m.code,
+            m.name,
+            m.name,
+            m.severity.as_str(),
+            m.family.as_str(),
+            m.summary
+        ));
+        expected.push((
+            format!("{}.md", m.name),
+            plumb_rules::registry::rule_markdown(m),
+        ));
     }
     expected[0].1 = index;
     if update {

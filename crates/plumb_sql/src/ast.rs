@@ -135,10 +135,19 @@ mod tests {
 
     #[test]
     fn canonical_type_names() {
-        assert_eq!(first_type("create table t (a varchar(255))"), "varchar(255)");
+        assert_eq!(
+            first_type("create table t (a varchar(255))"),
+            "varchar(255)"
+        );
         assert_eq!(first_type("create table t (a integer)"), "int4");
-        assert_eq!(first_type("create table t (a numeric(10, 2))"), "numeric(10,2)");
-        assert_eq!(first_type("create table t (a timestamp with time zone)"), "timestamptz");
+        assert_eq!(
+            first_type("create table t (a numeric(10, 2))"),
+            "numeric(10,2)"
+        );
+        assert_eq!(
+            first_type("create table t (a timestamp with time zone)"),
+            "timestamptz"
+        );
         assert_eq!(first_type("create table t (a text[])"), "text[]");
         assert_eq!(first_type("create table t (a public.mood)"), "public.mood");
         assert_eq!(first_type("create table t (a serial)"), "serial");
@@ -191,9 +200,15 @@ mod expr_tests {
     #[test]
     fn deparses_expressions_and_not_null_checks() {
         let parsed = crate::parse("alter table t add constraint c check (email is not null)");
-        let NodeEnum::AlterTableStmt(a) = &parsed.statements[0].node else { panic!() };
-        let Some(NodeEnum::AlterTableCmd(cmd)) = a.cmds[0].node.as_ref() else { panic!() };
-        let Some(NodeEnum::Constraint(c)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) else { panic!() };
+        let NodeEnum::AlterTableStmt(a) = &parsed.statements[0].node else {
+            panic!()
+        };
+        let Some(NodeEnum::AlterTableCmd(cmd)) = a.cmds[0].node.as_ref() else {
+            panic!()
+        };
+        let Some(NodeEnum::Constraint(c)) = cmd.def.as_ref().and_then(|d| d.node.as_ref()) else {
+            panic!()
+        };
         let expr = c.raw_expr.as_deref().unwrap();
         assert_eq!(expr_sql(expr).as_deref(), Some("email IS NOT NULL"));
         assert_eq!(is_not_null_test(expr).as_deref(), Some("email"));

@@ -33,8 +33,10 @@ struct PgQueryProtobufParseResult {
 }
 
 extern "C" {
-    fn pg_query_parse_protobuf_opts(input: *const c_char, parser_options: c_int)
-        -> PgQueryProtobufParseResult;
+    fn pg_query_parse_protobuf_opts(
+        input: *const c_char,
+        parser_options: c_int,
+    ) -> PgQueryProtobufParseResult;
     fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
 }
 
@@ -68,10 +70,16 @@ pub(crate) fn parse_protobuf(sql: &str) -> Result<pg_query::protobuf::ParseResul
         // SAFETY: a non-null error points to a PgQueryError whose message is a C string.
         let (message, cursor) = unsafe {
             let err = &*result.error;
-            (CStr::from_ptr(err.message).to_string_lossy().into_owned(), err.cursorpos)
+            (
+                CStr::from_ptr(err.message).to_string_lossy().into_owned(),
+                err.cursorpos,
+            )
         };
         // cursorpos is 1-based and counts bytes; 0 means unknown.
-        let offset = usize::try_from(cursor).ok().filter(|&c| c > 0).map(|c| c - 1);
+        let offset = usize::try_from(cursor)
+            .ok()
+            .filter(|&c| c > 0)
+            .map(|c| c - 1);
         Err(RawError { message, offset })
     };
     // SAFETY: `result` came from pg_query_parse_protobuf_opts and is freed once.

@@ -4,11 +4,11 @@
 //!
 //! Nothing here does IO, and parsing never fails: it returns what parsed plus the errors.
 
+pub mod ast;
 mod ffi;
 mod lines;
 mod parse;
 mod suppress;
-pub mod ast;
 
 pub use lines::LineIndex;
 pub use parse::{parse, ParsedSql, Statement, SyntaxError};

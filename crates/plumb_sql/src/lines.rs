@@ -70,7 +70,13 @@ mod tests {
         let idx = LineIndex::new(text);
         assert_eq!(idx.line_col(text, 0), LineCol { line: 1, column: 1 });
         let at_two = text.find('2').unwrap();
-        assert_eq!(idx.line_col(text, at_two), LineCol { line: 2, column: 13 });
+        assert_eq!(
+            idx.line_col(text, at_two),
+            LineCol {
+                line: 2,
+                column: 13
+            }
+        );
         assert_eq!(idx.line_text(text, 2), "select 'é', 2;");
         assert_eq!(idx.line_col(text, 10_000), LineCol { line: 3, column: 1 });
     }

@@ -181,7 +181,10 @@ mod tests {
         let err = &parsed.errors[0];
         assert_eq!(err.message, "syntax error at or near \"TABEL\"");
         assert_eq!(&text[err.offset..err.offset + 5], "TABEL");
-        assert_eq!(&text[err.statement_start..err.statement_end], "CREATE TABEL x (id int)");
+        assert_eq!(
+            &text[err.statement_start..err.statement_end],
+            "CREATE TABEL x (id int)"
+        );
     }
 
     #[test]

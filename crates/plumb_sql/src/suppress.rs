@@ -46,7 +46,8 @@ pub(crate) fn find(text: &str, statements: &[Statement]) -> Vec<Suppression> {
         if !is_comment {
             continue;
         }
-        let (Ok(start), Ok(end)) = (usize::try_from(token.start), usize::try_from(token.end)) else {
+        let (Ok(start), Ok(end)) = (usize::try_from(token.start), usize::try_from(token.end))
+        else {
             continue;
         };
         let Some(raw) = text.get(start..end) else {

@@ -71,22 +71,39 @@ fn parse_fail_on(s: &str) -> anyhow::Result<Option<Severity>> {
 /// Runs `plumb lint`.
 pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
     let (config, _) = Config::load(args.config.as_deref())?;
-    let format = Format::parse(&args.format)
-        .with_context(|| format!("--format `{}`: expected text, json, sarif, github or markdown", args.format))?;
-    let fail_on = parse_fail_on(args.fail_on.as_deref().or(config.fail_on.as_deref()).unwrap_or("high"))?;
+    let format = Format::parse(&args.format).with_context(|| {
+        format!(
+            "--format `{}`: expected text, json, sarif, github or markdown",
+            args.format
+        )
+    })?;
+    let fail_on = parse_fail_on(
+        args.fail_on
+            .as_deref()
+            .or(config.fail_on.as_deref())
+            .unwrap_or("high"),
+    )?;
     let pg_version = args.pg_version.or(config.pg_version).unwrap_or(NEWEST_PG);
     if !(OLDEST_PG..=NEWEST_PG).contains(&pg_version) {
         bail!("--pg-version {pg_version}: supported versions are {OLDEST_PG} to {NEWEST_PG}");
     }
     let layout = match args.layout.as_deref().or(config.layout.as_deref()) {
         Some(l) => Some(Layout::parse(l).with_context(|| {
-            format!("--layout `{l}`: expected one of {}", Layout::ALL.map(Layout::as_str).join(", "))
+            format!(
+                "--layout `{l}`: expected one of {}",
+                Layout::ALL.map(Layout::as_str).join(", ")
+            )
         })?),
         None => None,
     };
-    let mut settings = Settings { pg_version, ..Settings::default() };
+    let mut settings = Settings {
+        pg_version,
+        ..Settings::default()
+    };
     for (rule, value) in &config.rules {
-        let name = plumb_rules::find_rule(rule).map_or(rule.as_str(), |r| r.meta().name).to_owned();
+        let name = plumb_rules::find_rule(rule)
+            .map_or(rule.as_str(), |r| r.meta().name)
+            .to_owned();
         match Severity::parse(value) {
             Some(sev) => {
                 settings.severity.insert(name, sev);
@@ -107,26 +124,54 @@ pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
     }
     let mut sets = load_sets(&args.paths, layout)?;
     exclude(&mut sets, &config.exclude)?;
-    progress.set_message(format!("linting {} scripts", sets.iter().map(|s| s.migrations.iter().map(|m| m.scripts().count()).sum::<usize>()).sum::<usize>()));
+    progress.set_message(format!(
+        "linting {} scripts",
+        sets.iter()
+            .map(|s| s
+                .migrations
+                .iter()
+                .map(|m| m.scripts().count())
+                .sum::<usize>())
+            .sum::<usize>()
+    ));
     let output = plumb_rules::lint(&sets, &settings, args.since.as_deref());
     progress.finish_and_clear();
 
-    let sources: BTreeMap<String, String> = if format == Format::Text || format == Format::Markdown {
+    let sources: BTreeMap<String, String> = if format == Format::Text || format == Format::Markdown
+    {
         sets.iter()
-            .flat_map(|s| s.migrations.iter().flat_map(|m| m.scripts()))
+            .flat_map(|s| {
+                s.migrations
+                    .iter()
+                    .flat_map(plumb_migrations::Migration::scripts)
+            })
             .map(|s| (s.path.clone(), s.text.clone()))
             .collect()
     } else {
         BTreeMap::new()
     };
-    let rules: Vec<&plumb_diagnostics::RuleMeta> = plumb_rules::RULES.iter().map(|r| r.meta()).collect();
-    let report = Report { findings: &output.findings, files: output.files, statements: output.statements, sources: &sources, rules: &rules };
+    let rules: Vec<&plumb_diagnostics::RuleMeta> =
+        plumb_rules::RULES.iter().map(|r| r.meta()).collect();
+    let report = Report {
+        findings: &output.findings,
+        files: output.files,
+        statements: output.statements,
+        sources: &sources,
+        rules: &rules,
+    };
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        ColorChoice::Auto => {
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
     };
-    super::emit(&plumb_report::render(format, &report, color), args.output.as_deref())?;
+    super::emit(
+        &plumb_report::render(format, &report, color),
+        args.output.as_deref(),
+    )?;
     let failed = fail_on.is_some_and(|level| output.findings.iter().any(|f| f.severity >= level));
     Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
@@ -164,7 +209,8 @@ fn exclude(sets: &mut [MigrationSet], patterns: &[String]) -> anyhow::Result<()>
     }
     let globs = b.build()?;
     for set in sets {
-        set.migrations.retain(|m| !m.scripts().any(|s| globs.is_match(&s.path)));
+        set.migrations
+            .retain(|m| !m.scripts().any(|s| globs.is_match(&s.path)));
     }
     Ok(())
 }

@@ -32,10 +32,22 @@ pub fn run_list(args: &RulesArgs) -> anyhow::Result<u8> {
             out = serde_json_string(&metas);
         }
         "text" => {
-            let _ = writeln!(out, "{:<6} {:<38} {:<9} {:<11} summary", "code", "name", "severity", "family");
+            let _ = writeln!(
+                out,
+                "{:<6} {:<38} {:<9} {:<11} summary",
+                "code", "name", "severity", "family"
+            );
             for r in RULES {
                 let m = r.meta();
-                let _ = writeln!(out, "{:<6} {:<38} {:<9} {:<11} {}", m.code, m.name, m.severity.as_str(), m.family.as_str(), m.summary);
+                let _ = writeln!(
+                    out,
+                    "{:<6} {:<38} {:<9} {:<11} {}",
+                    m.code,
+                    m.name,
+                    m.severity.as_str(),
+                    m.family.as_str(),
+                    m.summary
+                );
             }
         }
         other => anyhow::bail!("--format `{other}`: expected text or json"),

@@ -15,11 +15,15 @@ use plumb_sql::NodeEnum;
 
 /// The subcommands of an `ALTER TABLE` on a table, with the table's name.
 pub(crate) fn alter_table_cmds(stmt: &NodeEnum) -> Vec<(QualifiedName, &protobuf::AlterTableCmd)> {
-    let NodeEnum::AlterTableStmt(a) = stmt else { return Vec::new() };
+    let NodeEnum::AlterTableStmt(a) = stmt else {
+        return Vec::new();
+    };
     if a.objtype != protobuf::ObjectType::ObjectTable as i32 {
         return Vec::new();
     }
-    let Some(rv) = &a.relation else { return Vec::new() };
+    let Some(rv) = &a.relation else {
+        return Vec::new();
+    };
     let table = QualifiedName::from_range_var(rv);
     a.cmds
         .iter()
@@ -58,11 +62,15 @@ pub(crate) fn added_column(cmd: &protobuf::AlterTableCmd) -> Option<&protobuf::C
 }
 
 /// Column constraints of a column definition.
-pub(crate) fn column_constraints(col: &protobuf::ColumnDef) -> impl Iterator<Item = &protobuf::Constraint> {
-    col.constraints.iter().filter_map(|c| match c.node.as_ref() {
-        Some(NodeEnum::Constraint(c)) => Some(&**c),
-        _ => None,
-    })
+pub(crate) fn column_constraints(
+    col: &protobuf::ColumnDef,
+) -> impl Iterator<Item = &protobuf::Constraint> {
+    col.constraints
+        .iter()
+        .filter_map(|c| match c.node.as_ref() {
+            Some(NodeEnum::Constraint(c)) => Some(&**c),
+            _ => None,
+        })
 }
 
 /// The names in a list of `String` nodes, joined with commas, each quoted as needed.

@@ -45,12 +45,17 @@ declare_rule! {
 
 impl Rule for AddEnumValueInTransaction {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::AlterEnumStmt(e) = cx.stmt else { return };
+        let NodeEnum::AlterEnumStmt(e) = cx.stmt else {
+            return;
+        };
         if !e.old_val.is_empty() || !cx.in_transaction {
             return;
         }
         let mut f = cx.finding(&Self::META, format!("ALTER TYPE ... ADD VALUE '{}' cannot run inside a transaction block before PostgreSQL 12", e.new_val));
-        f.help = format!("Move it out of the transaction: {}", cx.no_transaction_hint());
+        f.help = format!(
+            "Move it out of the transaction: {}",
+            cx.no_transaction_hint()
+        );
         out.push(f);
     }
 }

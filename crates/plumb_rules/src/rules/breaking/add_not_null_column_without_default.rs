@@ -47,7 +47,9 @@ declare_rule! {
 impl Rule for AddNotNullColumnWithoutDefault {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, cmd) in alter_table_cmds(cx.stmt) {
-            let Some(col) = added_column(cmd) else { continue };
+            let Some(col) = added_column(cmd) else {
+                continue;
+            };
             if !cx.is_existing(&table) {
                 continue;
             }
@@ -56,11 +58,19 @@ impl Rule for AddNotNullColumnWithoutDefault {
             for c in column_constraints(col) {
                 match ConstrType::try_from(c.contype) {
                     Ok(ConstrType::ConstrNotnull | ConstrType::ConstrPrimary) => not_null = true,
-                    Ok(ConstrType::ConstrDefault | ConstrType::ConstrIdentity | ConstrType::ConstrGenerated) => has_value = true,
+                    Ok(
+                        ConstrType::ConstrDefault
+                        | ConstrType::ConstrIdentity
+                        | ConstrType::ConstrGenerated,
+                    ) => has_value = true,
                     _ => {}
                 }
             }
-            let type_name = col.type_name.as_ref().map(plumb_sql::ast::type_name).unwrap_or_default();
+            let type_name = col
+                .type_name
+                .as_ref()
+                .map(plumb_sql::ast::type_name)
+                .unwrap_or_default();
             if matches!(type_name.as_str(), "serial" | "bigserial" | "smallserial") {
                 has_value = true;
             }
@@ -70,7 +80,12 @@ impl Rule for AddNotNullColumnWithoutDefault {
             let t = table_sql(&table);
             let c = ident(&col.colname);
             let con = ident(&format!("{}_{}_not_null", table.name, col.colname));
-            let mut f = cx.finding(&Self::META, format!("adding NOT NULL column {t}.{c} without a default fails if {t} has any row"));
+            let mut f = cx.finding(
+                &Self::META,
+                format!(
+                    "adding NOT NULL column {t}.{c} without a default fails if {t} has any row"
+                ),
+            );
             f.help = "Add the column nullable, backfill it, then enforce NOT NULL with a validated CHECK; or give it a constant default".to_owned();
             let sql = format!(
                 "{}ALTER TABLE {t} ADD COLUMN {c} {type_name};\n{}UPDATE {t} SET {c} = NULL /* the value for existing rows */ WHERE ctid IN (SELECT ctid FROM {t} WHERE {c} IS NULL LIMIT 10000);\n{}ALTER TABLE {t} ADD CONSTRAINT {con} CHECK ({c} IS NOT NULL) NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {con};\nALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;\nALTER TABLE {t} DROP CONSTRAINT {con};",
@@ -78,7 +93,12 @@ impl Rule for AddNotNullColumnWithoutDefault {
                 step(2, "backfill in batches outside the DDL transaction"),
                 step(3, "in a later migration: prove and enforce NOT NULL without a long lock"),
             );
-            f.fix = Some(fix("add nullable, backfill, then enforce", sql, Some(format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {c};")), Applicability::Unsafe));
+            f.fix = Some(fix(
+                "add nullable, backfill, then enforce",
+                sql,
+                Some(format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {c};")),
+                Applicability::Unsafe,
+            ));
             out.push(f);
         }
     }

@@ -48,13 +48,25 @@ declare_rule! {
 impl Rule for DropColumn {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, cmd) in alter_table_cmds(cx.stmt) {
-            if subtype(cmd) != AlterTableType::AtDropColumn || !cx.is_existing(&table) || cx.is_new_column(&table, &cmd.name) {
+            if subtype(cmd) != AlterTableType::AtDropColumn
+                || !cx.is_existing(&table)
+                || cx.is_new_column(&table, &cmd.name)
+            {
                 continue;
             }
             let t = table_sql(&table);
             let c = ident(&cmd.name);
-            let type_name = cx.catalog.table(&table).and_then(|tb| tb.column(&cmd.name)).map(|col| col.type_name.clone());
-            let mut f = cx.finding(&Self::META, format!("dropping {t}.{c} deletes its data and breaks running code that still uses it"));
+            let type_name = cx
+                .catalog
+                .table(&table)
+                .and_then(|tb| tb.column(&cmd.name))
+                .map(|col| col.type_name.clone());
+            let mut f = cx.finding(
+                &Self::META,
+                format!(
+                    "dropping {t}.{c} deletes its data and breaks running code that still uses it"
+                ),
+            );
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help = "Deploy code that no longer reads or writes the column first, then drop it in a later release".to_owned();
             f.fix = Some(fix(

@@ -42,9 +42,15 @@ declare_rule! {
 
 impl Rule for DropDatabase {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::DropdbStmt(d) = cx.stmt else { return };
-        let mut f = cx.finding(&Self::META, format!("DROP DATABASE {} deletes the whole database", d.dbname));
-        f.help = "Remove it from the migration; drop databases by hand after a verified backup".to_owned();
+        let NodeEnum::DropdbStmt(d) = cx.stmt else {
+            return;
+        };
+        let mut f = cx.finding(
+            &Self::META,
+            format!("DROP DATABASE {} deletes the whole database", d.dbname),
+        );
+        f.help = "Remove it from the migration; drop databases by hand after a verified backup"
+            .to_owned();
         out.push(f);
     }
 }

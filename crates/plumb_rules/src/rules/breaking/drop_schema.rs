@@ -44,25 +44,43 @@ declare_rule! {
 
 impl Rule for DropSchema {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::DropStmt(d) = cx.stmt else { return };
+        let NodeEnum::DropStmt(d) = cx.stmt else {
+            return;
+        };
         if d.remove_type != ObjectType::ObjectSchema as i32 {
             return;
         }
         let cascade = d.behavior == DropBehavior::DropCascade as i32;
         for obj in &d.objects {
-            let Some(schema) = plumb_sql::ast::string_of(obj) else { continue };
-            let tables: Vec<String> = cx.catalog.tables.keys().filter(|k| k.schema == schema && cx.is_existing(k)).map(ToString::to_string).collect();
+            let Some(schema) = plumb_sql::ast::string_of(obj) else {
+                continue;
+            };
+            let tables: Vec<String> = cx
+                .catalog
+                .tables
+                .keys()
+                .filter(|k| k.schema == schema && cx.is_existing(k))
+                .map(ToString::to_string)
+                .collect();
             if tables.is_empty() && !cascade {
                 continue;
             }
             if tables.is_empty() && cx.catalog.schemas.iter().any(|s| s == schema) {
                 // Created by an earlier migration but holds no known tables: still a blind cascade.
             }
-            let mut f = cx.finding(&Self::META, if tables.is_empty() {
-                format!("DROP SCHEMA {schema} CASCADE deletes every object in it, with its data")
-            } else {
-                format!("DROP SCHEMA {schema} deletes {} existing table(s) with their data", tables.len())
-            });
+            let mut f = cx.finding(
+                &Self::META,
+                if tables.is_empty() {
+                    format!(
+                        "DROP SCHEMA {schema} CASCADE deletes every object in it, with its data"
+                    )
+                } else {
+                    format!(
+                        "DROP SCHEMA {schema} deletes {} existing table(s) with their data",
+                        tables.len()
+                    )
+                },
+            );
             f.help = "Drop the schema's objects one by one after review, or rename the schema aside until a backup is verified".to_owned();
             if !tables.is_empty() {
                 f.notes.push(format!("tables: {}", tables.join(", ")));

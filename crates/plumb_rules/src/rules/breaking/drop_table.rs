@@ -50,13 +50,19 @@ declare_rule! {
 
 impl Rule for DropTable {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::DropStmt(d) = cx.stmt else { return };
+        let NodeEnum::DropStmt(d) = cx.stmt else {
+            return;
+        };
         if d.remove_type != ObjectType::ObjectTable as i32 {
             return;
         }
         for obj in &d.objects {
-            let Some(NodeEnum::List(l)) = obj.node.as_ref() else { continue };
-            let Some(table) = QualifiedName::from_parts(&plumb_sql::ast::strings(&l.items)) else { continue };
+            let Some(NodeEnum::List(l)) = obj.node.as_ref() else {
+                continue;
+            };
+            let Some(table) = QualifiedName::from_parts(&plumb_sql::ast::strings(&l.items)) else {
+                continue;
+            };
             if !cx.is_existing(&table) {
                 continue;
             }
@@ -67,14 +73,27 @@ impl Rule for DropTable {
             let mut f = cx.finding(&Self::META, format!("DROP TABLE {t} permanently deletes its data and breaks any code still using it"));
             if !known && d.missing_ok {
                 f.severity = plumb_diagnostics::Severity::Medium;
-                f.notes.push("no earlier migration created this table; IF EXISTS suggests a guard".to_owned());
+                f.notes.push(
+                    "no earlier migration created this table; IF EXISTS suggests a guard"
+                        .to_owned(),
+                );
             }
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help = "Stop using the table first; rename it aside and drop it in a later release once a backup is verified".to_owned();
             f.fix = Some(fix(
                 "rename aside instead of dropping",
-                format!("ALTER TABLE {t} RENAME TO {};", ident(&format!("{}_deprecated", table.name))),
-                Some(format!("ALTER TABLE {} RENAME TO {};", table_sql(&QualifiedName::new(Some(&table.schema), &format!("{}_deprecated", table.name))), ident(&table.name))),
+                format!(
+                    "ALTER TABLE {t} RENAME TO {};",
+                    ident(&format!("{}_deprecated", table.name))
+                ),
+                Some(format!(
+                    "ALTER TABLE {} RENAME TO {};",
+                    table_sql(&QualifiedName::new(
+                        Some(&table.schema),
+                        &format!("{}_deprecated", table.name)
+                    )),
+                    ident(&table.name)
+                )),
                 Applicability::DisplayOnly,
             ));
             out.push(f);

@@ -46,8 +46,12 @@ declare_rule! {
 
 impl Rule for RenameColumn {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::RenameStmt(r) = cx.stmt else { return };
-        if r.rename_type != ObjectType::ObjectColumn as i32 || r.relation_type != ObjectType::ObjectTable as i32 {
+        let NodeEnum::RenameStmt(r) = cx.stmt else {
+            return;
+        };
+        if r.rename_type != ObjectType::ObjectColumn as i32
+            || r.relation_type != ObjectType::ObjectTable as i32
+        {
             return;
         }
         let Some(rv) = &r.relation else { return };
@@ -57,8 +61,18 @@ impl Rule for RenameColumn {
         }
         let t = table_sql(&table);
         let (old, new) = (ident(&r.subname), ident(&r.newname));
-        let type_name = cx.catalog.table(&table).and_then(|tb| tb.column(&r.subname)).map_or_else(|| "text /* the column's type */".to_owned(), |c| c.type_name.clone());
-        let mut f = cx.finding(&Self::META, format!("renaming {t}.{old} to {new} breaks every running query that uses {old}"));
+        let type_name = cx
+            .catalog
+            .table(&table)
+            .and_then(|tb| tb.column(&r.subname))
+            .map_or_else(
+                || "text /* the column's type */".to_owned(),
+                |c| c.type_name.clone(),
+            );
+        let mut f = cx.finding(
+            &Self::META,
+            format!("renaming {t}.{old} to {new} breaks every running query that uses {old}"),
+        );
         f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
         f.help = "Expand and contract: add the new column, write both, backfill, move reads, drop the old column in a later release".to_owned();
         let sql = format!(
@@ -67,7 +81,12 @@ impl Rule for RenameColumn {
             step(2, "backfill in batches; then the application reads the new column"),
             step(3, "release 2, once nothing uses the old column"),
         );
-        f.fix = Some(fix("expand and contract instead of renaming", sql, Some(format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {new};")), Applicability::DisplayOnly));
+        f.fix = Some(fix(
+            "expand and contract instead of renaming",
+            sql,
+            Some(format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {new};")),
+            Applicability::DisplayOnly,
+        ));
         out.push(f);
     }
 }

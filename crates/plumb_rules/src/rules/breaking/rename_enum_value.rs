@@ -43,11 +43,19 @@ declare_rule! {
 
 impl Rule for RenameEnumValue {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::AlterEnumStmt(e) = cx.stmt else { return };
+        let NodeEnum::AlterEnumStmt(e) = cx.stmt else {
+            return;
+        };
         if e.old_val.is_empty() {
             return;
         }
-        let mut f = cx.finding(&Self::META, format!("renaming enum value '{}' to '{}' breaks running code that still uses '{}'", e.old_val, e.new_val, e.old_val));
+        let mut f = cx.finding(
+            &Self::META,
+            format!(
+                "renaming enum value '{}' to '{}' breaks running code that still uses '{}'",
+                e.old_val, e.new_val, e.old_val
+            ),
+        );
         f.help = "Add the new value, migrate the data and the application to it, then stop using the old one".to_owned();
         out.push(f);
     }

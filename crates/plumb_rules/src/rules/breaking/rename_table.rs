@@ -50,7 +50,9 @@ declare_rule! {
 
 impl Rule for RenameTable {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::RenameStmt(r) = cx.stmt else { return };
+        let NodeEnum::RenameStmt(r) = cx.stmt else {
+            return;
+        };
         if r.rename_type != ObjectType::ObjectTable as i32 {
             return;
         }
@@ -62,13 +64,25 @@ impl Rule for RenameTable {
         let old = table_sql(&table);
         let new_q = QualifiedName::new(Some(&table.schema), &r.newname);
         let new = table_sql(&new_q);
-        let mut f = cx.finding(&Self::META, format!("renaming table {old} to {} breaks every running query that uses {old}", ident(&r.newname)));
+        let mut f = cx.finding(
+            &Self::META,
+            format!(
+                "renaming table {old} to {} breaks every running query that uses {old}",
+                ident(&r.newname)
+            ),
+        );
         f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
         f.help = format!("Keep a view named {old} over the renamed table until every deployed version uses the new name");
         f.fix = Some(fix(
             "rename and keep a compatibility view",
-            format!("ALTER TABLE {old} RENAME TO {};\nCREATE VIEW {old} AS SELECT * FROM {new};", ident(&r.newname)),
-            Some(format!("DROP VIEW IF EXISTS {old};\nALTER TABLE {new} RENAME TO {};", ident(&table.name))),
+            format!(
+                "ALTER TABLE {old} RENAME TO {};\nCREATE VIEW {old} AS SELECT * FROM {new};",
+                ident(&r.newname)
+            ),
+            Some(format!(
+                "DROP VIEW IF EXISTS {old};\nALTER TABLE {new} RENAME TO {};",
+                ident(&table.name)
+            )),
             Applicability::Unsafe,
         ));
         out.push(f);

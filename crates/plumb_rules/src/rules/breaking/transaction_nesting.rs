@@ -48,10 +48,18 @@ declare_rule! {
 
 impl Rule for TransactionNesting {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::TransactionStmt(t) = cx.stmt else { return };
+        let NodeEnum::TransactionStmt(t) = cx.stmt else {
+            return;
+        };
         let kind = TransactionStmtKind::try_from(t.kind);
-        let begins = matches!(kind, Ok(TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart));
-        let ends = matches!(kind, Ok(TransactionStmtKind::TransStmtCommit | TransactionStmtKind::TransStmtRollback));
+        let begins = matches!(
+            kind,
+            Ok(TransactionStmtKind::TransStmtBegin | TransactionStmtKind::TransStmtStart)
+        );
+        let ends = matches!(
+            kind,
+            Ok(TransactionStmtKind::TransStmtCommit | TransactionStmtKind::TransStmtRollback)
+        );
         // The engine has already applied BEGIN to `in_transaction`; a runner transaction means
         // any BEGIN or COMMIT here nests or ends it.
         if cx.source.runner_transaction && (begins || ends) {

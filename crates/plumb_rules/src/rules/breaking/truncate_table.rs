@@ -45,7 +45,9 @@ declare_rule! {
 
 impl Rule for TruncateTable {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::TruncateStmt(t) = cx.stmt else { return };
+        let NodeEnum::TruncateStmt(t) = cx.stmt else {
+            return;
+        };
         let tables: Vec<QualifiedName> = t
             .relations
             .iter()
@@ -58,12 +60,23 @@ impl Rule for TruncateTable {
         if tables.is_empty() {
             return;
         }
-        let names = tables.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-        let mut f = cx.finding(&Self::META, format!("TRUNCATE deletes every row of {names}"));
+        let names = tables
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut f = cx.finding(
+            &Self::META,
+            format!("TRUNCATE deletes every row of {names}"),
+        );
         f.lock = Some(format!("ACCESS EXCLUSIVE on {names}"));
-        f.help = "Remove it from the migration; if the data must go, delete in batches after a backup".to_owned();
+        f.help =
+            "Remove it from the migration; if the data must go, delete in batches after a backup"
+                .to_owned();
         if t.behavior == DropBehavior::DropCascade as i32 {
-            f.notes.push("CASCADE also empties every table that references these by foreign key".to_owned());
+            f.notes.push(
+                "CASCADE also empties every table that references these by foreign key".to_owned(),
+            );
         }
         out.push(f);
     }

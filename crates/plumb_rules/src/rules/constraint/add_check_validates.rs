@@ -49,14 +49,27 @@ declare_rule! {
 impl Rule for AddCheckValidates {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, cmd) in alter_table_cmds(cx.stmt) {
-            let Some(c) = added_constraint(cmd) else { continue };
-            if c.contype != ConstrType::ConstrCheck as i32 || c.skip_validation || !cx.is_existing(&table) {
+            let Some(c) = added_constraint(cmd) else {
+                continue;
+            };
+            if c.contype != ConstrType::ConstrCheck as i32
+                || c.skip_validation
+                || !cx.is_existing(&table)
+            {
                 continue;
             }
             let t = table_sql(&table);
-            let name = if c.conname.is_empty() { format!("{}_check", table.name) } else { c.conname.clone() };
+            let name = if c.conname.is_empty() {
+                format!("{}_check", table.name)
+            } else {
+                c.conname.clone()
+            };
             let n = ident(&name);
-            let expr = c.raw_expr.as_deref().and_then(plumb_sql::ast::expr_sql).unwrap_or_else(|| "true".to_owned());
+            let expr = c
+                .raw_expr
+                .as_deref()
+                .and_then(plumb_sql::ast::expr_sql)
+                .unwrap_or_else(|| "true".to_owned());
             let sql = format!(
                 "{}ALTER TABLE {t} ADD CONSTRAINT {n} CHECK ({expr}) NOT VALID;\n{}ALTER TABLE {t} VALIDATE CONSTRAINT {n};",
                 step(1, "add the constraint for new rows only (brief lock)"),
@@ -64,8 +77,15 @@ impl Rule for AddCheckValidates {
             );
             let mut f = cx.finding(&Self::META, format!("adding a CHECK constraint to existing table {t} scans every row while blocking all reads and writes"));
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
-            f.help = "Add the constraint NOT VALID, then VALIDATE CONSTRAINT in a separate migration".to_owned();
-            f.fix = Some(fix("add NOT VALID, validate later", sql, Some(format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n};")), Applicability::Unsafe));
+            f.help =
+                "Add the constraint NOT VALID, then VALIDATE CONSTRAINT in a separate migration"
+                    .to_owned();
+            f.fix = Some(fix(
+                "add NOT VALID, validate later",
+                sql,
+                Some(format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n};")),
+                Applicability::Unsafe,
+            ));
             out.push(f);
         }
     }

@@ -5,7 +5,9 @@ use plumb_sql::protobuf::ConstrType;
 use crate::context::{fix, StatementContext};
 use crate::fix::{ident, step, table_sql};
 use crate::registry::Rule;
-use crate::rules::{added_column, added_constraint, alter_table_cmds, column_constraints, column_list};
+use crate::rules::{
+    added_column, added_constraint, alter_table_cmds, column_constraints, column_list,
+};
 
 declare_rule! {
     /// ## What it does
@@ -63,13 +65,27 @@ impl Rule for AddForeignKeyValidates {
                 let Some(pk) = &c.pktable else { continue };
                 let refd = QualifiedName::from_range_var(pk);
                 let cols = plumb_sql::ast::strings(&c.fk_attrs);
-                let name = if c.conname.is_empty() { format!("{}_{}_fkey", table.name, cols.first().copied().unwrap_or("fk")) } else { c.conname.clone() };
+                let name = if c.conname.is_empty() {
+                    format!(
+                        "{}_{}_fkey",
+                        table.name,
+                        cols.first().copied().unwrap_or("fk")
+                    )
+                } else {
+                    c.conname.clone()
+                };
                 let mut nv = c.clone();
                 nv.skip_validation = true;
                 nv.initially_valid = false;
                 nv.conname.clone_from(&name);
-                let add = constraint_sql(&t, &nv, &column_list(&c.fk_attrs), &refd, &column_list(&c.pk_attrs));
-                out.push(finding(cx, &Self::META, &table, &refd, &t, &name, add));
+                let add = constraint_sql(
+                    &t,
+                    &nv,
+                    &column_list(&c.fk_attrs),
+                    &refd,
+                    &column_list(&c.pk_attrs),
+                );
+                out.push(finding(cx, &Self::META, &table, &refd, &t, &name, &add));
             } else if let Some(col) = added_column(cmd) {
                 for c in column_constraints(col) {
                     if c.contype != ConstrType::ConstrForeign as i32 || c.skip_validation {
@@ -77,25 +93,49 @@ impl Rule for AddForeignKeyValidates {
                     }
                     let Some(pk) = &c.pktable else { continue };
                     let refd = QualifiedName::from_range_var(pk);
-                    let name = if c.conname.is_empty() { format!("{}_{}_fkey", table.name, col.colname) } else { c.conname.clone() };
-                    let type_sql = col.type_name.as_ref().map(plumb_sql::ast::type_name).unwrap_or_default();
+                    let name = if c.conname.is_empty() {
+                        format!("{}_{}_fkey", table.name, col.colname)
+                    } else {
+                        c.conname.clone()
+                    };
+                    let type_sql = col
+                        .type_name
+                        .as_ref()
+                        .map(plumb_sql::ast::type_name)
+                        .unwrap_or_default();
                     let mut nv = c.clone();
                     nv.skip_validation = true;
                     nv.conname.clone_from(&name);
                     let add = format!(
                         "ALTER TABLE {t} ADD COLUMN {} {type_sql};\n{}",
                         ident(&col.colname),
-                        constraint_sql(&t, &nv, &ident(&col.colname), &refd, &column_list(&c.pk_attrs))
+                        constraint_sql(
+                            &t,
+                            &nv,
+                            &ident(&col.colname),
+                            &refd,
+                            &column_list(&c.pk_attrs)
+                        )
                     );
-                    out.push(finding(cx, &Self::META, &table, &refd, &t, &name, add));
+                    out.push(finding(cx, &Self::META, &table, &refd, &t, &name, &add));
                 }
             }
         }
     }
 }
 
-fn constraint_sql(t: &str, c: &plumb_sql::protobuf::Constraint, cols: &str, refd: &QualifiedName, ref_cols: &str) -> String {
-    let mut s = format!("ALTER TABLE {t} ADD CONSTRAINT {} FOREIGN KEY ({cols}) REFERENCES {}", ident(&c.conname), table_sql(refd));
+fn constraint_sql(
+    t: &str,
+    c: &plumb_sql::protobuf::Constraint,
+    cols: &str,
+    refd: &QualifiedName,
+    ref_cols: &str,
+) -> String {
+    let mut s = format!(
+        "ALTER TABLE {t} ADD CONSTRAINT {} FOREIGN KEY ({cols}) REFERENCES {}",
+        ident(&c.conname),
+        table_sql(refd)
+    );
     if !ref_cols.is_empty() {
         s.push_str(&format!(" ({ref_cols})"));
     }
@@ -120,17 +160,29 @@ fn finding(
     refd: &QualifiedName,
     t: &str,
     name: &str,
-    add: String,
+    add: &str,
 ) -> Finding {
     let n = ident(name);
     let sql = format!(
         "{}{add}\n{}ALTER TABLE {t} VALIDATE CONSTRAINT {n};",
-        step(1, "add the constraint without checking existing rows (brief lock)"),
-        step(2, "in a later migration: validate under SHARE UPDATE EXCLUSIVE (reads and writes go on)"),
+        step(
+            1,
+            "add the constraint without checking existing rows (brief lock)"
+        ),
+        step(
+            2,
+            "in a later migration: validate under SHARE UPDATE EXCLUSIVE (reads and writes go on)"
+        ),
     );
     let mut f = cx.finding(meta, format!("adding a foreign key to existing table {t} scans it while blocking writes to {table} and {refd}"));
     f.lock = Some(format!("SHARE ROW EXCLUSIVE on {table} and {refd}"));
-    f.help = "Add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a separate migration".to_owned();
-    f.fix = Some(fix("add NOT VALID, validate later", sql, Some(format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n};")), Applicability::Unsafe));
+    f.help = "Add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a separate migration"
+        .to_owned();
+    f.fix = Some(fix(
+        "add NOT VALID, validate later",
+        sql,
+        Some(format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n};")),
+        Applicability::Unsafe,
+    ));
     f
 }

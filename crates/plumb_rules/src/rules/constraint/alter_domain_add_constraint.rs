@@ -45,7 +45,9 @@ declare_rule! {
 
 impl Rule for AlterDomainAddConstraint {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::AlterDomainStmt(d) = cx.stmt else { return };
+        let NodeEnum::AlterDomainStmt(d) = cx.stmt else {
+            return;
+        };
         if d.subtype != "C" {
             return;
         }
@@ -53,7 +55,10 @@ impl Rule for AlterDomainAddConstraint {
         if not_valid {
             return;
         }
-        let mut f = cx.finding(&Self::META, "ALTER DOMAIN ADD CONSTRAINT checks every row of every table using the domain");
+        let mut f = cx.finding(
+            &Self::META,
+            "ALTER DOMAIN ADD CONSTRAINT checks every row of every table using the domain",
+        );
         f.help = "Add the constraint NOT VALID, then ALTER DOMAIN ... VALIDATE CONSTRAINT in a later migration".to_owned();
         out.push(f);
     }

@@ -56,7 +56,10 @@ impl Rule for SetNotNullScans {
             if subtype(cmd) != AlterTableType::AtSetNotNull || !cx.is_existing(&table) {
                 continue;
             }
-            let proven = cx.catalog.table(&table).is_some_and(|t| t.has_valid_not_null_check(&cmd.name));
+            let proven = cx
+                .catalog
+                .table(&table)
+                .is_some_and(|t| t.has_valid_not_null_check(&cmd.name));
             if proven && cx.pg_version() >= 12 {
                 continue;
             }

@@ -54,11 +54,16 @@ declare_rule! {
 fn matches_everything(cx: &StatementContext<'_>, table: &QualifiedName, w: Option<&Node>) -> bool {
     let Some(w) = w else { return true };
     match w.node.as_ref() {
-        Some(NodeEnum::AConst(c)) => matches!(c.val, Some(protobuf::a_const::Val::Boolval(ref b)) if b.boolval),
+        Some(NodeEnum::AConst(c)) => {
+            matches!(c.val, Some(protobuf::a_const::Val::Boolval(ref b)) if b.boolval)
+        }
         // `new_col IS NULL`: every row that existed before the column was added.
         Some(NodeEnum::NullTest(t)) => {
             t.nulltesttype == protobuf::NullTestType::IsNull as i32
-                && t.arg.as_deref().and_then(plumb_sql::ast::column_ref_name).is_some_and(|c| cx.is_new_column(table, &c))
+                && t.arg
+                    .as_deref()
+                    .and_then(plumb_sql::ast::column_ref_name)
+                    .is_some_and(|c| cx.is_new_column(table, &c))
         }
         _ => false,
     }
@@ -78,11 +83,19 @@ impl Rule for UnbatchedDataChange {
         }
         // A table unknown to the migrations that an UPDATE targets is still assumed large.
         let t = table_sql(&table);
-        let mut f = cx.finding(&Self::META, format!("{verb} touches every row of existing table {t} in one statement"));
-        f.lock = Some(format!("ROW EXCLUSIVE on {table}, and a row lock on every row until commit"));
+        let mut f = cx.finding(
+            &Self::META,
+            format!("{verb} touches every row of existing table {t} in one statement"),
+        );
+        f.lock = Some(format!(
+            "ROW EXCLUSIVE on {table}, and a row lock on every row until commit"
+        ));
         f.help = "Run the change in batches of a few thousand rows, each in its own transaction, outside the DDL migration".to_owned();
         if cx.in_transaction {
-            f.notes.push("inside the migration's transaction the row locks are held until it commits".to_owned());
+            f.notes.push(
+                "inside the migration's transaction the row locks are held until it commits"
+                    .to_owned(),
+            );
         }
         let sql = cx.sql();
         let batched = match cx.stmt {
@@ -95,7 +108,12 @@ impl Rule for UnbatchedDataChange {
             _ => None,
         };
         if let Some(b) = batched.filter(|b| plumb_sql::parses(b)) {
-            f.fix = Some(fix("one batch; repeat until it changes no row", format!("-- outside the DDL migration, repeated until 0 rows:\n{b}"), None, Applicability::Unsafe));
+            f.fix = Some(fix(
+                "one batch; repeat until it changes no row",
+                format!("-- outside the DDL migration, repeated until 0 rows:\n{b}"),
+                None,
+                Applicability::Unsafe,
+            ));
         }
         out.push(f);
     }

@@ -50,7 +50,9 @@ declare_rule! {
 impl Rule for AddConstraintBuildsIndex {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, cmd) in alter_table_cmds(cx.stmt) {
-            let Some(c) = added_constraint(cmd) else { continue };
+            let Some(c) = added_constraint(cmd) else {
+                continue;
+            };
             let kind = ConstrType::try_from(c.contype);
             let what = match kind {
                 Ok(ConstrType::ConstrPrimary) => "PRIMARY KEY",
@@ -65,7 +67,11 @@ impl Rule for AddConstraintBuildsIndex {
                 if what == "PRIMARY KEY" {
                     format!("{}_pkey", table.name)
                 } else {
-                    format!("{}_{}_key", table.name, plumb_sql::ast::strings(&c.keys).join("_"))
+                    format!(
+                        "{}_{}_key",
+                        table.name,
+                        plumb_sql::ast::strings(&c.keys).join("_")
+                    )
                 }
             } else {
                 c.conname.clone()
@@ -80,9 +86,17 @@ impl Rule for AddConstraintBuildsIndex {
             let rollback = format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n};\nDROP INDEX CONCURRENTLY IF EXISTS {n};");
             let mut f = cx.finding(&Self::META, format!("ADD CONSTRAINT {what} on existing table {t} builds a unique index while blocking all reads and writes"));
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
-            f.help = "Build the unique index concurrently first, then add the constraint USING INDEX".to_owned();
-            f.notes.push("the index build scans the whole table while the lock is held".to_owned());
-            f.fix = Some(fix("build the index concurrently, then attach it", sql, Some(rollback), Applicability::Unsafe));
+            f.help =
+                "Build the unique index concurrently first, then add the constraint USING INDEX"
+                    .to_owned();
+            f.notes
+                .push("the index build scans the whole table while the lock is held".to_owned());
+            f.fix = Some(fix(
+                "build the index concurrently, then attach it",
+                sql,
+                Some(rollback),
+                Applicability::Unsafe,
+            ));
             out.push(f);
         }
     }

@@ -47,7 +47,9 @@ declare_rule! {
 impl Rule for AddExclusionConstraint {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, cmd) in alter_table_cmds(cx.stmt) {
-            let Some(c) = added_constraint(cmd) else { continue };
+            let Some(c) = added_constraint(cmd) else {
+                continue;
+            };
             if c.contype != ConstrType::ConstrExclusion as i32 || !cx.is_existing(&table) {
                 continue;
             }
@@ -55,11 +57,18 @@ impl Rule for AddExclusionConstraint {
             let mut f = cx.finding(&Self::META, format!("ADD CONSTRAINT EXCLUDE on existing table {t} blocks all reads and writes while it builds and checks"));
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help = "Run it in a maintenance window with a short lock_timeout, or add the constraint when the table is created".to_owned();
-            let name = if c.conname.is_empty() { format!("{}_excl", table.name) } else { c.conname.clone() };
+            let name = if c.conname.is_empty() {
+                format!("{}_excl", table.name)
+            } else {
+                c.conname.clone()
+            };
             f.fix = Some(fix(
                 "fail fast instead of queueing behind traffic",
                 format!("SET lock_timeout = '5s';\n{};", cx.sql()),
-                Some(format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {};", ident(&name))),
+                Some(format!(
+                    "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {};",
+                    ident(&name)
+                )),
                 Applicability::DisplayOnly,
             ));
             out.push(f);

@@ -56,14 +56,19 @@ impl Rule for AttachPartitionScans {
             if subtype(cmd) != plumb_sql::protobuf::AlterTableType::AtAttachPartition {
                 continue;
             }
-            let Some(NodeEnum::PartitionCmd(p)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else { continue };
+            let Some(NodeEnum::PartitionCmd(p)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
+            else {
+                continue;
+            };
             let Some(rv) = &p.name else { continue };
             let part = QualifiedName::from_range_var(rv);
             if !cx.is_existing(&part) {
                 continue;
             }
             let has_check = cx.catalog.table(&part).is_some_and(|t| {
-                t.constraints.iter().any(|c| c.validated && matches!(c.kind, plumb_catalog::ConstraintKind::Check { .. }))
+                t.constraints.iter().any(|c| {
+                    c.validated && matches!(c.kind, plumb_catalog::ConstraintKind::Check { .. })
+                })
             });
             if has_check {
                 continue;

@@ -50,26 +50,49 @@ declare_rule! {
 
 impl Rule for ConcurrentIndexOnPartitionedTable {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::IndexStmt(i) = cx.stmt else { return };
+        let NodeEnum::IndexStmt(i) = cx.stmt else {
+            return;
+        };
         let Some(rv) = &i.relation else { return };
         if !rv.inh {
             return; // ON ONLY: the safe first step.
         }
         let table = QualifiedName::from_range_var(rv);
-        let partitioned = cx.catalog.table(&table).is_some_and(|t| t.kind == TableKind::Partitioned);
+        let partitioned = cx
+            .catalog
+            .table(&table)
+            .is_some_and(|t| t.kind == TableKind::Partitioned);
         if !partitioned || (!i.concurrent && !cx.is_existing(&table)) {
             return;
         }
-        let partitions: Vec<&QualifiedName> = cx.catalog.tables.values().filter(|t| t.partition_of.as_ref() == Some(&table)).map(|t| &t.name).collect();
+        let partitions: Vec<&QualifiedName> = cx
+            .catalog
+            .tables
+            .values()
+            .filter(|t| t.partition_of.as_ref() == Some(&table))
+            .map(|t| &t.name)
+            .collect();
         let t = table_sql(&table);
-        let name = if i.idxname.is_empty() { format!("{}_idx", table.name) } else { i.idxname.clone() };
+        let name = if i.idxname.is_empty() {
+            format!("{}_idx", table.name)
+        } else {
+            i.idxname.clone()
+        };
         let cols = plumb_sql::deparse(cx.stmt)
             .and_then(|s| s.find(" (").map(|p| s[p + 1..].to_owned()))
             .unwrap_or_else(|| "(...)".to_owned());
-        let mut sql = format!("CREATE {}INDEX IF NOT EXISTS {} ON ONLY {t} {cols};\n", if i.unique { "UNIQUE " } else { "" }, ident(&name));
+        let mut sql = format!(
+            "CREATE {}INDEX IF NOT EXISTS {} ON ONLY {t} {cols};\n",
+            if i.unique { "UNIQUE " } else { "" },
+            ident(&name)
+        );
         let mut rollback = format!("DROP INDEX IF EXISTS {};", ident(&name));
         for p in &partitions {
-            let pname = format!("{}_{}", p.name, name.trim_start_matches(&format!("{}_", table.name)));
+            let pname = format!(
+                "{}_{}",
+                p.name,
+                name.trim_start_matches(&format!("{}_", table.name))
+            );
             sql.push_str(&format!(
                 "CREATE {}INDEX CONCURRENTLY IF NOT EXISTS {} ON {} {cols};\nALTER INDEX {} ATTACH PARTITION {};\n",
                 if i.unique { "UNIQUE " } else { "" },
@@ -78,7 +101,10 @@ impl Rule for ConcurrentIndexOnPartitionedTable {
                 ident(&name),
                 ident(&pname)
             ));
-            rollback.push_str(&format!("\nDROP INDEX CONCURRENTLY IF EXISTS {};", ident(&pname)));
+            rollback.push_str(&format!(
+                "\nDROP INDEX CONCURRENTLY IF EXISTS {};",
+                ident(&pname)
+            ));
         }
         let message = if i.concurrent {
             format!("CREATE INDEX CONCURRENTLY fails on partitioned table {t}")
@@ -88,7 +114,12 @@ impl Rule for ConcurrentIndexOnPartitionedTable {
         let mut f = cx.finding(&Self::META, message);
         f.lock = Some(format!("SHARE on {table} and each partition"));
         f.help = "Create the index ON ONLY the parent, build each partition's index concurrently, then ATTACH PARTITION each".to_owned();
-        f.fix = Some(fix("index each partition concurrently and attach", sql.trim_end().to_owned(), Some(rollback), Applicability::Unsafe));
+        f.fix = Some(fix(
+            "index each partition concurrently and attach",
+            sql.trim_end().to_owned(),
+            Some(rollback),
+            Applicability::Unsafe,
+        ));
         out.push(f);
     }
 }

@@ -54,9 +54,15 @@ impl Rule for ConcurrentlyInTransaction {
             return;
         }
         let mut f = cx.finding(&Self::META, "this statement cannot run inside a transaction block, and the migration runs it in one");
-        f.help = format!("Move it out of the transaction: {}", cx.no_transaction_hint());
+        f.help = format!(
+            "Move it out of the transaction: {}",
+            cx.no_transaction_hint()
+        );
         f.notes.push(if cx.source.runner_transaction {
-            format!("the {} runner wraps this script in a transaction", cx.source.layout.as_str())
+            format!(
+                "the {} runner wraps this script in a transaction",
+                cx.source.layout.as_str()
+            )
         } else {
             "an explicit BEGIN opened a transaction block".to_owned()
         });

@@ -48,14 +48,20 @@ declare_rule! {
 
 impl Rule for CreateIndexNonConcurrently {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::IndexStmt(i) = cx.stmt else { return };
+        let NodeEnum::IndexStmt(i) = cx.stmt else {
+            return;
+        };
         let Some(rv) = &i.relation else { return };
         let table = QualifiedName::from_range_var(rv);
         if i.concurrent || !cx.is_existing(&table) {
             return;
         }
         // Partitioned tables cannot be indexed concurrently; another rule explains what to do.
-        if cx.catalog.table(&table).is_some_and(|t| t.kind == plumb_catalog::TableKind::Partitioned) {
+        if cx
+            .catalog
+            .table(&table)
+            .is_some_and(|t| t.kind == plumb_catalog::TableKind::Partitioned)
+        {
             return;
         }
         let mut concurrent = (**i).clone();
@@ -63,21 +69,39 @@ impl Rule for CreateIndexNonConcurrently {
         concurrent.if_not_exists = !i.idxname.is_empty();
         let sql = sql_of(&NodeEnum::IndexStmt(Box::new(concurrent)));
         let rollback = (!i.idxname.is_empty()).then(|| {
-            let schema = if rv.schemaname.is_empty() { String::new() } else { format!("{}.", ident(&rv.schemaname)) };
-            format!("DROP INDEX CONCURRENTLY IF EXISTS {schema}{};", ident(&i.idxname))
+            let schema = if rv.schemaname.is_empty() {
+                String::new()
+            } else {
+                format!("{}.", ident(&rv.schemaname))
+            };
+            format!(
+                "DROP INDEX CONCURRENTLY IF EXISTS {schema}{};",
+                ident(&i.idxname)
+            )
         });
         let mut f = cx.finding(
             &Self::META,
-            format!("CREATE INDEX on existing table {} blocks writes until the index is built", table_sql(&table)),
+            format!(
+                "CREATE INDEX on existing table {} blocks writes until the index is built",
+                table_sql(&table)
+            ),
         );
         f.lock = Some(format!("SHARE on {table}"));
         f.help = format!(
             "Build the index with CREATE INDEX CONCURRENTLY, outside a transaction block ({})",
             cx.no_transaction_hint()
         );
-        f.notes.push("SHARE blocks INSERT, UPDATE and DELETE for the duration of the build; reads go on".to_owned());
+        f.notes.push(
+            "SHARE blocks INSERT, UPDATE and DELETE for the duration of the build; reads go on"
+                .to_owned(),
+        );
         if let Some(sql) = sql {
-            f.fix = Some(fix("build the index concurrently", sql, rollback, Applicability::Unsafe));
+            f.fix = Some(fix(
+                "build the index concurrently",
+                sql,
+                rollback,
+                Applicability::Unsafe,
+            ));
         }
         out.push(f);
     }

@@ -48,14 +48,20 @@ declare_rule! {
 
 impl Rule for DropIndexNonConcurrently {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::DropStmt(d) = cx.stmt else { return };
+        let NodeEnum::DropStmt(d) = cx.stmt else {
+            return;
+        };
         if d.remove_type != ObjectType::ObjectIndex as i32 || d.concurrent {
             return;
         }
         let mut tables = Vec::new();
         for obj in &d.objects {
-            let Some(NodeEnum::List(l)) = obj.node.as_ref() else { continue };
-            let Some(name) = QualifiedName::from_parts(&plumb_sql::ast::strings(&l.items)) else { continue };
+            let Some(NodeEnum::List(l)) = obj.node.as_ref() else {
+                continue;
+            };
+            let Some(name) = QualifiedName::from_parts(&plumb_sql::ast::strings(&l.items)) else {
+                continue;
+            };
             match cx.catalog.indexes.get(&name) {
                 Some(idx) if cx.is_existing(&idx.table) => tables.push(idx.table.clone()),
                 Some(_) => {}
@@ -70,8 +76,18 @@ impl Rule for DropIndexNonConcurrently {
         concurrent.concurrent = true;
         concurrent.missing_ok = true;
         let mut f = cx.finding(&Self::META, "DROP INDEX without CONCURRENTLY takes ACCESS EXCLUSIVE on the table and queues all traffic behind it");
-        f.lock = Some(format!("ACCESS EXCLUSIVE on {}", tables.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")));
-        f.help = format!("Use DROP INDEX CONCURRENTLY, outside a transaction block ({})", cx.no_transaction_hint());
+        f.lock = Some(format!(
+            "ACCESS EXCLUSIVE on {}",
+            tables
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        f.help = format!(
+            "Use DROP INDEX CONCURRENTLY, outside a transaction block ({})",
+            cx.no_transaction_hint()
+        );
         if d.objects.len() == 1 {
             if let Some(sql) = sql_of(&NodeEnum::DropStmt(concurrent)) {
                 f.fix = Some(fix(

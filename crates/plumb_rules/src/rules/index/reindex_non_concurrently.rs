@@ -45,14 +45,20 @@ declare_rule! {
 
 impl Rule for ReindexNonConcurrently {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::ReindexStmt(r) = cx.stmt else { return };
+        let NodeEnum::ReindexStmt(r) = cx.stmt else {
+            return;
+        };
         let concurrent = r.params.iter().any(|o| matches!(o.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "concurrently"));
         if concurrent {
             return;
         }
         if let Some(rv) = &r.relation {
             let name = QualifiedName::from_range_var(rv);
-            let table = cx.catalog.indexes.get(&name).map_or(name, |i| i.table.clone());
+            let table = cx
+                .catalog
+                .indexes
+                .get(&name)
+                .map_or(name, |i| i.table.clone());
             if !cx.is_existing(&table) {
                 return;
             }
@@ -63,13 +69,27 @@ impl Rule for ReindexNonConcurrently {
             .iter()
             .find_map(|kw| {
                 let pat = format!("REINDEX {kw} ");
-                upper.find(&pat).map(|at| format!("{}REINDEX {kw} CONCURRENTLY {};", &sql[..at], &sql[at + pat.len()..]))
+                upper.find(&pat).map(|at| {
+                    format!(
+                        "{}REINDEX {kw} CONCURRENTLY {};",
+                        &sql[..at],
+                        &sql[at + pat.len()..]
+                    )
+                })
             });
         let mut f = cx.finding(&Self::META, "REINDEX without CONCURRENTLY blocks writes to the table and reads through the index during the rebuild");
         f.lock = Some("SHARE on the table, ACCESS EXCLUSIVE on the index".to_owned());
-        f.help = format!("Use REINDEX ... CONCURRENTLY outside a transaction block ({})", cx.no_transaction_hint());
+        f.help = format!(
+            "Use REINDEX ... CONCURRENTLY outside a transaction block ({})",
+            cx.no_transaction_hint()
+        );
         if let Some(fixed) = fixed.filter(|f| plumb_sql::parses(f)) {
-            f.fix = Some(fix("rebuild concurrently", fixed, None, Applicability::Unsafe));
+            f.fix = Some(fix(
+                "rebuild concurrently",
+                fixed,
+                None,
+                Applicability::Unsafe,
+            ));
         }
         out.push(f);
     }

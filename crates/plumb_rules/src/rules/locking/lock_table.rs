@@ -44,13 +44,26 @@ declare_rule! {
 
 impl Rule for LockTable {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::LockStmt(_) = cx.stmt else { return };
-        let strong: Vec<_> = cx.locks.iter().filter(|l| l.mode >= LockMode::Share && cx.is_existing(&l.table)).collect();
+        let NodeEnum::LockStmt(_) = cx.stmt else {
+            return;
+        };
+        let strong: Vec<_> = cx
+            .locks
+            .iter()
+            .filter(|l| l.mode >= LockMode::Share && cx.is_existing(&l.table))
+            .collect();
         if strong.is_empty() {
             return;
         }
-        let locks = strong.iter().map(|l| l.describe()).collect::<Vec<_>>().join(", ");
-        let mut f = cx.finding(&Self::META, format!("LOCK TABLE takes {locks} until the transaction ends"));
+        let locks = strong
+            .iter()
+            .map(|l| l.describe())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut f = cx.finding(
+            &Self::META,
+            format!("LOCK TABLE takes {locks} until the transaction ends"),
+        );
         f.lock = Some(locks);
         f.help = "Remove the explicit lock or keep the transaction after it minimal, with a lock_timeout".to_owned();
         out.push(f);

@@ -54,7 +54,13 @@ impl Rule for LocksHeldAcrossStatements {
             if !first.in_transaction || reported.contains(&first.transaction) {
                 continue;
             }
-            let Some(held) = first.existing_locks.iter().find(|l| l.mode == LockMode::AccessExclusive) else { continue };
+            let Some(held) = first
+                .existing_locks
+                .iter()
+                .find(|l| l.mode == LockMode::AccessExclusive)
+            else {
+                continue;
+            };
             let later = cx.statements[i + 1..]
                 .iter()
                 .take_while(|s| s.in_transaction && s.transaction == first.transaction)
@@ -74,11 +80,21 @@ impl Rule for LocksHeldAcrossStatements {
                 });
             let Some((s, what)) = later else { continue };
             reported.insert(first.transaction);
-            let mut f = cx.source.finding(&Self::META, s.start, s.end, format!("while the transaction holds {}, this statement {what}", held.describe()));
+            let mut f = cx.source.finding(
+                &Self::META,
+                s.start,
+                s.end,
+                format!(
+                    "while the transaction holds {}, this statement {what}",
+                    held.describe()
+                ),
+            );
             f.lock = Some(held.describe());
             f.help = "Keep one strong lock per transaction: split the migration, and run backfills outside it".to_owned();
             let line = cx.source.lines.line_col(cx.source.text, first.start).line;
-            f.notes.push(format!("the ACCESS EXCLUSIVE lock was taken at line {line} and is held until commit"));
+            f.notes.push(format!(
+                "the ACCESS EXCLUSIVE lock was taken at line {line} and is held until commit"
+            ));
             out.push(f);
         }
     }

@@ -51,19 +51,34 @@ declare_rule! {
 
 impl Rule for MissingLockTimeout {
     fn check_migration(&self, cx: &MigrationContext<'_>, out: &mut Vec<Finding>) {
-        let Some((s, lock)) = cx.statements.iter().filter(|s| !s.lock_timeout).find_map(|s| {
-            s.existing_locks.iter().find(|l| l.mode == LockMode::AccessExclusive).map(|l| (s, l))
-        }) else {
+        let Some((s, lock)) = cx
+            .statements
+            .iter()
+            .filter(|s| !s.lock_timeout)
+            .find_map(|s| {
+                s.existing_locks
+                    .iter()
+                    .find(|l| l.mode == LockMode::AccessExclusive)
+                    .map(|l| (s, l))
+            })
+        else {
             return;
         };
         let mut f = cx.source.finding(&Self::META, s.start, s.end, format!("{} is requested with no lock_timeout: if it waits, all traffic on {} queues behind it", lock.describe(), lock.table));
         if is_slow(lock.work) {
             f.severity = Severity::Medium;
-            f.notes.push("the statement also scans or rewrites the table while holding the lock".to_owned());
+            f.notes.push(
+                "the statement also scans or rewrites the table while holding the lock".to_owned(),
+            );
         }
         f.lock = Some(lock.describe());
         f.help = "Set lock_timeout at the top of the migration so a blocked lock fails fast and can be retried".to_owned();
-        f.fix = Some(fix("set a lock_timeout first", "SET lock_timeout = '5s';", Some("RESET lock_timeout;".to_owned()), Applicability::Safe));
+        f.fix = Some(fix(
+            "set a lock_timeout first",
+            "SET lock_timeout = '5s';",
+            Some("RESET lock_timeout;".to_owned()),
+            Applicability::Safe,
+        ));
         out.push(f);
     }
 }

@@ -47,7 +47,9 @@ declare_rule! {
 
 impl Rule for RefreshMatviewNonConcurrently {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::RefreshMatViewStmt(r) = cx.stmt else { return };
+        let NodeEnum::RefreshMatViewStmt(r) = cx.stmt else {
+            return;
+        };
         let Some(rv) = &r.relation else { return };
         let view = QualifiedName::from_range_var(rv);
         // WITH NO DATA empties the view: quick, nothing to refresh concurrently.
@@ -56,11 +58,17 @@ impl Rule for RefreshMatviewNonConcurrently {
         }
         let mut f = cx.finding(&Self::META, format!("REFRESH MATERIALIZED VIEW {view} blocks every read of it until the refresh finishes"));
         f.lock = Some(format!("ACCESS EXCLUSIVE on {view}"));
-        f.help = "Use REFRESH MATERIALIZED VIEW CONCURRENTLY (needs a unique index on the view)".to_owned();
+        f.help = "Use REFRESH MATERIALIZED VIEW CONCURRENTLY (needs a unique index on the view)"
+            .to_owned();
         let mut c = r.clone();
         c.concurrent = true;
         if let Some(sql) = sql_of(&NodeEnum::RefreshMatViewStmt(c)) {
-            f.fix = Some(fix("refresh concurrently", sql, None, Applicability::Unsafe));
+            f.fix = Some(fix(
+                "refresh concurrently",
+                sql,
+                None,
+                Applicability::Unsafe,
+            ));
         }
         out.push(f);
     }

@@ -51,22 +51,42 @@ declare_rule! {
 
 /// Functions whose value differs per row: a default calling one is evaluated for every row.
 const VOLATILE: &[&str] = &[
-    "random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
-    "uuidv4", "uuidv7", "clock_timestamp", "timeofday", "nextval", "txid_current", "setseed",
-    "random_normal", "gen_random_bytes", "statement_timestamp",
+    "random",
+    "gen_random_uuid",
+    "uuid_generate_v1",
+    "uuid_generate_v1mc",
+    "uuid_generate_v4",
+    "uuidv4",
+    "uuidv7",
+    "clock_timestamp",
+    "timeofday",
+    "nextval",
+    "txid_current",
+    "setseed",
+    "random_normal",
+    "gen_random_bytes",
+    "statement_timestamp",
 ];
 
 /// Why adding this column rewrites the table, or `None` when it does not.
 pub fn column_forces_rewrite(col: &protobuf::ColumnDef, pg_version: u32) -> Option<&'static str> {
-    let type_name = col.type_name.as_ref().map(plumb_sql::ast::type_name).unwrap_or_default();
+    let type_name = col
+        .type_name
+        .as_ref()
+        .map(plumb_sql::ast::type_name)
+        .unwrap_or_default();
     if matches!(type_name.as_str(), "serial" | "bigserial" | "smallserial") {
         return Some("a serial column fills every existing row from its sequence");
     }
     let mut default = col.raw_default.as_deref();
     for c in column_constraints(col) {
         match ConstrType::try_from(c.contype) {
-            Ok(ConstrType::ConstrIdentity) => return Some("an identity column fills every existing row from its sequence"),
-            Ok(ConstrType::ConstrGenerated) => return Some("a stored generated column is computed for every existing row"),
+            Ok(ConstrType::ConstrIdentity) => {
+                return Some("an identity column fills every existing row from its sequence")
+            }
+            Ok(ConstrType::ConstrGenerated) => {
+                return Some("a stored generated column is computed for every existing row")
+            }
             Ok(ConstrType::ConstrDefault) => default = c.raw_expr.as_deref(),
             _ => {}
         }
@@ -79,9 +99,15 @@ pub fn column_forces_rewrite(col: &protobuf::ColumnDef, pg_version: u32) -> Opti
     if pg_version < 11 {
         return Some("before PostgreSQL 11 any default is written into every existing row");
     }
-    let wrapped = plumb_sql::NodeEnum::ResTarget(Box::new(protobuf::ResTarget { val: Some(Box::new(default.clone())), ..Default::default() }));
+    let wrapped = plumb_sql::NodeEnum::ResTarget(Box::new(protobuf::ResTarget {
+        val: Some(Box::new(default.clone())),
+        ..Default::default()
+    }));
     let calls = plumb_sql::ast::func_calls(&wrapped);
-    if calls.iter().any(|f| VOLATILE.contains(&f.rsplit('.').next().unwrap_or(f))) {
+    if calls
+        .iter()
+        .any(|f| VOLATILE.contains(&f.rsplit('.').next().unwrap_or(f)))
+    {
         return Some("a volatile default is evaluated for every existing row");
     }
     None
@@ -90,33 +116,57 @@ pub fn column_forces_rewrite(col: &protobuf::ColumnDef, pg_version: u32) -> Opti
 impl Rule for AddColumnRewrite {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, cmd) in alter_table_cmds(cx.stmt) {
-            let Some(col) = added_column(cmd) else { continue };
+            let Some(col) = added_column(cmd) else {
+                continue;
+            };
             if !cx.is_existing(&table) {
                 continue;
             }
-            let Some(why) = column_forces_rewrite(col, cx.pg_version()) else { continue };
+            let Some(why) = column_forces_rewrite(col, cx.pg_version()) else {
+                continue;
+            };
             let t = table_sql(&table);
             let c = ident(&col.colname);
-            let type_name = col.type_name.as_ref().map(plumb_sql::ast::type_name).unwrap_or_default();
+            let type_name = col
+                .type_name
+                .as_ref()
+                .map(plumb_sql::ast::type_name)
+                .unwrap_or_default();
             let base = match type_name.as_str() {
                 "serial" => "integer".to_owned(),
                 "bigserial" => "bigint".to_owned(),
                 "smallserial" => "smallint".to_owned(),
                 other => other.to_owned(),
             };
-            let mut f = cx.finding(&Self::META, format!("adding {t}.{c} rewrites the table while blocking all reads and writes: {why}"));
+            let mut f = cx.finding(
+                &Self::META,
+                format!(
+                    "adding {t}.{c} rewrites the table while blocking all reads and writes: {why}"
+                ),
+            );
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help = "Add the column without the per-row value, set the default for new rows, then backfill existing rows in batches".to_owned();
-            let default_sql = col.raw_default.as_deref().or_else(|| {
-                column_constraints(col).find(|k| k.contype == ConstrType::ConstrDefault as i32).and_then(|k| k.raw_expr.as_deref())
-            }).and_then(plumb_sql::ast::expr_sql);
+            let default_sql = col
+                .raw_default
+                .as_deref()
+                .or_else(|| {
+                    column_constraints(col)
+                        .find(|k| k.contype == ConstrType::ConstrDefault as i32)
+                        .and_then(|k| k.raw_expr.as_deref())
+                })
+                .and_then(plumb_sql::ast::expr_sql);
             if let Some(d) = default_sql {
                 let sql = format!(
                     "{}ALTER TABLE {t} ADD COLUMN {c} {base};\nALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d};\n{}UPDATE {t} SET {c} = {d} WHERE ctid IN (SELECT ctid FROM {t} WHERE {c} IS NULL LIMIT 10000);",
                     step(1, "add the column and the default for new rows (catalog-only)"),
                     step(2, "backfill in batches outside the DDL transaction; repeat until no rows are updated"),
                 );
-                f.fix = Some(fix("add, default, then backfill in batches", sql, Some(format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {c};")), Applicability::Unsafe));
+                f.fix = Some(fix(
+                    "add, default, then backfill in batches",
+                    sql,
+                    Some(format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {c};")),
+                    Applicability::Unsafe,
+                ));
             }
             out.push(f);
         }

@@ -53,7 +53,10 @@ fn split_type(t: &str) -> (&str, Vec<i64>) {
     match t.split_once('(') {
         Some((base, rest)) => (
             base,
-            rest.trim_end_matches(')').split(',').filter_map(|m| m.trim().parse().ok()).collect(),
+            rest.trim_end_matches(')')
+                .split(',')
+                .filter_map(|m| m.trim().parse().ok())
+                .collect(),
         ),
         None => (t, Vec::new()),
     }
@@ -70,11 +73,15 @@ pub fn binary_coercible(old: &str, new: &str) -> bool {
         ("varchar", "varchar") | ("varbit", "varbit") => {
             nm.is_empty() || om.first().zip(nm.first()).is_some_and(|(o, n)| n >= o)
         }
-        ("varchar" | "text", "text") | ("cidr", "inet") | ("xml", "text") => true,
+        ("varchar" | "text" | "xml", "text") | ("cidr", "inet") => true,
         ("text", "varchar") => nm.is_empty(),
         ("numeric", "numeric") => {
             // Raising the precision with the same scale keeps every value representable.
-            nm.is_empty() || (om.len() == nm.len() && !om.is_empty() && nm[0] >= om[0] && om.get(1) == nm.get(1))
+            nm.is_empty()
+                || (om.len() == nm.len()
+                    && !om.is_empty()
+                    && nm[0] >= om[0]
+                    && om.get(1) == nm.get(1))
         }
         _ => false,
     }
@@ -82,8 +89,14 @@ pub fn binary_coercible(old: &str, new: &str) -> bool {
 
 /// Whether the type change in `cmd` rewrites `table`: `Some(true)` yes, `Some(false)` no,
 /// `None` when the current type is unknown.
-pub fn type_change_rewrites(catalog: &Catalog, table: &QualifiedName, cmd: &protobuf::AlterTableCmd) -> Option<bool> {
-    let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else { return None };
+pub fn type_change_rewrites(
+    catalog: &Catalog,
+    table: &QualifiedName,
+    cmd: &protobuf::AlterTableCmd,
+) -> Option<bool> {
+    let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
+        return None;
+    };
     let new = plumb_sql::ast::type_name(def.type_name.as_ref()?);
     let old = &catalog.table(table)?.column(&cmd.name)?.type_name;
     // A USING clause computes new values: always a rewrite unless it is the identity.
@@ -99,23 +112,31 @@ impl Rule for AlterColumnTypeRewrite {
             if subtype(cmd) != AlterTableType::AtAlterColumnType || !cx.is_existing(&table) {
                 continue;
             }
-            let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else { continue };
-            let Some(tn) = def.type_name.as_ref() else { continue };
+            let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
+            else {
+                continue;
+            };
+            let Some(tn) = def.type_name.as_ref() else {
+                continue;
+            };
             let new = plumb_sql::ast::type_name(tn);
-            let old = cx.catalog.table(&table).and_then(|t| t.column(&cmd.name)).map(|c| c.type_name.clone());
+            let old = cx
+                .catalog
+                .table(&table)
+                .and_then(|t| t.column(&cmd.name))
+                .map(|c| c.type_name.clone());
             let rewrites = type_change_rewrites(cx.catalog, &table, cmd);
             if rewrites == Some(false) {
                 continue;
             }
             let t = table_sql(&table);
             let c = ident(&cmd.name);
-            let mut f = match &old {
-                Some(old) => cx.finding(&Self::META, format!("changing {t}.{c} from {old} to {new} rewrites the table and its indexes while blocking all reads and writes")),
-                None => {
-                    let mut f = cx.finding(&Self::META, format!("changing {t}.{c} to {new} may rewrite the table under ACCESS EXCLUSIVE (its current type is not known from earlier migrations)"));
-                    f.severity = Severity::Medium;
-                    f
-                }
+            let mut f = if let Some(old) = &old {
+                cx.finding(&Self::META, format!("changing {t}.{c} from {old} to {new} rewrites the table and its indexes while blocking all reads and writes"))
+            } else {
+                let mut f = cx.finding(&Self::META, format!("changing {t}.{c} to {new} may rewrite the table under ACCESS EXCLUSIVE (its current type is not known from earlier migrations)"));
+                f.severity = Severity::Medium;
+                f
             };
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help = "Expand and contract: add a column of the new type, backfill in batches, switch the application, drop the old column".to_owned();
@@ -130,7 +151,12 @@ impl Rule for AlterColumnTypeRewrite {
                 step(3, "once every reader uses the new type: swap the names in one short transaction"),
                 ident(&format!("{}_old", cmd.name)),
             );
-            f.fix = Some(fix("expand and contract instead of rewriting", sql, Some(format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {tmp};")), Applicability::DisplayOnly));
+            f.fix = Some(fix(
+                "expand and contract instead of rewriting",
+                sql,
+                Some(format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {tmp};")),
+                Applicability::DisplayOnly,
+            ));
             out.push(f);
         }
     }

@@ -43,13 +43,18 @@ declare_rule! {
 
 impl Rule for Cluster {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::ClusterStmt(c) = cx.stmt else { return };
+        let NodeEnum::ClusterStmt(c) = cx.stmt else {
+            return;
+        };
         let table = c.relation.as_ref().map(QualifiedName::from_range_var);
         if table.as_ref().is_some_and(|t| !cx.is_existing(t)) {
             return;
         }
         let target = table.map_or_else(|| "every clustered table".to_owned(), |t| t.to_string());
-        let mut f = cx.finding(&Self::META, format!("CLUSTER rewrites {target} while blocking all reads and writes"));
+        let mut f = cx.finding(
+            &Self::META,
+            format!("CLUSTER rewrites {target} while blocking all reads and writes"),
+        );
         f.lock = Some(format!("ACCESS EXCLUSIVE on {target}"));
         f.help = "Use pg_repack --order-by to reorder online, outside migrations".to_owned();
         out.push(f);

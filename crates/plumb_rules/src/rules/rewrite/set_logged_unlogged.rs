@@ -54,7 +54,13 @@ impl Rule for SetLoggedUnlogged {
             if !cx.is_existing(&table) {
                 continue;
             }
-            let mut f = cx.finding(&Self::META, format!("{what} rewrites {} while blocking all reads and writes", table_sql(&table)));
+            let mut f = cx.finding(
+                &Self::META,
+                format!(
+                    "{what} rewrites {} while blocking all reads and writes",
+                    table_sql(&table)
+                ),
+            );
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help = "Copy into a new table with the wanted persistence in batches and swap names, or run in a maintenance window".to_owned();
             if what == "SET UNLOGGED" {

@@ -46,15 +46,27 @@ declare_rule! {
 
 impl Rule for SetTablespace {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::AlterTableStmt(a) = cx.stmt else { return };
+        let NodeEnum::AlterTableStmt(a) = cx.stmt else {
+            return;
+        };
         let Some(rv) = &a.relation else { return };
         let name = plumb_catalog::QualifiedName::from_range_var(rv);
         let moves = a.cmds.iter().any(|c| matches!(c.node.as_ref(), Some(NodeEnum::AlterTableCmd(cmd)) if subtype(cmd) == AlterTableType::AtSetTableSpace));
-        let table = cx.catalog.indexes.get(&name).map_or_else(|| name.clone(), |i| i.table.clone());
+        let table = cx
+            .catalog
+            .indexes
+            .get(&name)
+            .map_or_else(|| name.clone(), |i| i.table.clone());
         if !moves || !cx.is_existing(&table) {
             return;
         }
-        let mut f = cx.finding(&Self::META, format!("SET TABLESPACE copies {} while blocking all reads and writes", table_sql(&name)));
+        let mut f = cx.finding(
+            &Self::META,
+            format!(
+                "SET TABLESPACE copies {} while blocking all reads and writes",
+                table_sql(&name)
+            ),
+        );
         f.lock = Some(format!("ACCESS EXCLUSIVE on {name}"));
         f.help = "Use pg_repack --tablespace, or build new objects in the target tablespace and switch over".to_owned();
         out.push(f);

@@ -44,8 +44,13 @@ declare_rule! {
 
 impl Rule for VacuumFull {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        let NodeEnum::VacuumStmt(v) = cx.stmt else { return };
-        let full = v.options.iter().any(|o| matches!(o.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "full"));
+        let NodeEnum::VacuumStmt(v) = cx.stmt else {
+            return;
+        };
+        let full = v
+            .options
+            .iter()
+            .any(|o| matches!(o.node.as_ref(), Some(NodeEnum::DefElem(d)) if d.defname == "full"));
         if !full {
             return;
         }
@@ -53,15 +58,28 @@ impl Rule for VacuumFull {
             .rels
             .iter()
             .filter_map(|r| match r.node.as_ref() {
-                Some(NodeEnum::VacuumRelation(vr)) => vr.relation.as_ref().map(QualifiedName::from_range_var),
+                Some(NodeEnum::VacuumRelation(vr)) => {
+                    vr.relation.as_ref().map(QualifiedName::from_range_var)
+                }
                 _ => None,
             })
             .collect();
         if !tables.is_empty() && tables.iter().all(|t| !cx.is_existing(t)) {
             return;
         }
-        let target = if tables.is_empty() { "every table of the database".to_owned() } else { tables.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ") };
-        let mut f = cx.finding(&Self::META, format!("VACUUM FULL rewrites {target} while blocking all reads and writes"));
+        let target = if tables.is_empty() {
+            "every table of the database".to_owned()
+        } else {
+            tables
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut f = cx.finding(
+            &Self::META,
+            format!("VACUUM FULL rewrites {target} while blocking all reads and writes"),
+        );
         f.lock = Some(format!("ACCESS EXCLUSIVE on {target}"));
         f.help = "Use plain VACUUM, or pg_repack to reclaim space online; keep maintenance out of migrations".to_owned();
         out.push(f);

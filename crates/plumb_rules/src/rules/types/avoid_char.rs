@@ -46,9 +46,23 @@ impl Rule for AvoidChar {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, col) in defined_columns(cx.stmt) {
             let ty = column_type(col);
-            let Some(better) = ty.starts_with("bpchar").then_some("text") else { continue };
-            let message = format!("{}.{} is {ty}: it pads with spaces that compare inconsistently", table_sql(&table), ident(&col.colname));
-            out.push(type_finding(cx, &Self::META, &table, col, message, "Use text (with a CHECK on length if needed)", better));
+            let Some(better) = ty.starts_with("bpchar").then_some("text") else {
+                continue;
+            };
+            let message = format!(
+                "{}.{} is {ty}: it pads with spaces that compare inconsistently",
+                table_sql(&table),
+                ident(&col.colname)
+            );
+            out.push(type_finding(
+                cx,
+                &Self::META,
+                &table,
+                col,
+                message,
+                "Use text (with a CHECK on length if needed)",
+                better,
+            ));
         }
     }
 }

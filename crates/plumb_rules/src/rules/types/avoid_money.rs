@@ -46,9 +46,23 @@ impl Rule for AvoidMoney {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, col) in defined_columns(cx.stmt) {
             let ty = column_type(col);
-            let Some(better) = (ty == "money").then_some("numeric(12,2)") else { continue };
-            let message = format!("{}.{} is {ty}: its precision depends on lc_monetary and it stores no currency", table_sql(&table), ident(&col.colname));
-            out.push(type_finding(cx, &Self::META, &table, col, message, "Use numeric with an explicit scale, and a currency column", better));
+            let Some(better) = (ty == "money").then_some("numeric(12,2)") else {
+                continue;
+            };
+            let message = format!(
+                "{}.{} is {ty}: its precision depends on lc_monetary and it stores no currency",
+                table_sql(&table),
+                ident(&col.colname)
+            );
+            out.push(type_finding(
+                cx,
+                &Self::META,
+                &table,
+                col,
+                message,
+                "Use numeric with an explicit scale, and a currency column",
+                better,
+            ));
         }
     }
 }

@@ -21,7 +21,9 @@ use crate::rules::{added_column, alter_table_cmds};
 pub(crate) fn defined_columns(stmt: &NodeEnum) -> Vec<(QualifiedName, &ColumnDef)> {
     match stmt {
         NodeEnum::CreateStmt(c) => {
-            let Some(rv) = &c.relation else { return Vec::new() };
+            let Some(rv) = &c.relation else {
+                return Vec::new();
+            };
             let table = QualifiedName::from_range_var(rv);
             c.table_elts
                 .iter()
@@ -41,7 +43,10 @@ pub(crate) fn defined_columns(stmt: &NodeEnum) -> Vec<(QualifiedName, &ColumnDef
 
 /// The canonical type of a column definition.
 pub(crate) fn column_type(col: &ColumnDef) -> String {
-    col.type_name.as_ref().map(plumb_sql::ast::type_name).unwrap_or_default()
+    col.type_name
+        .as_ref()
+        .map(plumb_sql::ast::type_name)
+        .unwrap_or_default()
 }
 
 /// A type-choice finding with a fix that defines the column with `better` instead.
@@ -61,7 +66,10 @@ pub(crate) fn type_finding(
     f.fix = Some(fix(
         &format!("use {better}"),
         format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {better};"),
-        Some(format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {};", column_type(col))),
+        Some(format!(
+            "ALTER TABLE {t} ALTER COLUMN {c} TYPE {};",
+            column_type(col)
+        )),
         Applicability::DisplayOnly,
     ));
     f.notes.push("on a new table, change the type in the CREATE TABLE itself; the ALTER shown is for a table that already has rows".to_owned());

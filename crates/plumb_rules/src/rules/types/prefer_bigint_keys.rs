@@ -53,10 +53,20 @@ fn table_level_keys(stmt: &NodeEnum) -> (Vec<String>, Vec<String>) {
     let mut fk = Vec::new();
     if let NodeEnum::CreateStmt(c) = stmt {
         for e in &c.table_elts {
-            let Some(NodeEnum::Constraint(con)) = e.node.as_ref() else { continue };
+            let Some(NodeEnum::Constraint(con)) = e.node.as_ref() else {
+                continue;
+            };
             match ConstrType::try_from(con.contype) {
-                Ok(ConstrType::ConstrPrimary) => pk.extend(plumb_sql::ast::strings(&con.keys).into_iter().map(str::to_owned)),
-                Ok(ConstrType::ConstrForeign) => fk.extend(plumb_sql::ast::strings(&con.fk_attrs).into_iter().map(str::to_owned)),
+                Ok(ConstrType::ConstrPrimary) => pk.extend(
+                    plumb_sql::ast::strings(&con.keys)
+                        .into_iter()
+                        .map(str::to_owned),
+                ),
+                Ok(ConstrType::ConstrForeign) => fk.extend(
+                    plumb_sql::ast::strings(&con.fk_attrs)
+                        .into_iter()
+                        .map(str::to_owned),
+                ),
                 _ => {}
             }
         }
@@ -73,14 +83,28 @@ impl Rule for PreferBigintKeys {
                 "int4" | "serial" | "int2" | "smallserial" => "bigint",
                 _ => continue,
             };
-            let is_pk = pk.contains(&col.colname) || column_constraints(col).any(|c| c.contype == ConstrType::ConstrPrimary as i32);
-            let is_fk = fk.contains(&col.colname) || column_constraints(col).any(|c| c.contype == ConstrType::ConstrForeign as i32);
+            let is_pk = pk.contains(&col.colname)
+                || column_constraints(col).any(|c| c.contype == ConstrType::ConstrPrimary as i32);
+            let is_fk = fk.contains(&col.colname)
+                || column_constraints(col).any(|c| c.contype == ConstrType::ConstrForeign as i32);
             if !is_pk && !is_fk {
                 continue;
             }
             let role = if is_pk { "primary key" } else { "foreign key" };
-            let message = format!("{role} {}.{} is {ty}, which overflows at 2^31", table_sql(&table), ident(&col.colname));
-            out.push(type_finding(cx, &Self::META, &table, col, message, "Use bigint keys (with GENERATED ... AS IDENTITY for primary keys)", better));
+            let message = format!(
+                "{role} {}.{} is {ty}, which overflows at 2^31",
+                table_sql(&table),
+                ident(&col.colname)
+            );
+            out.push(type_finding(
+                cx,
+                &Self::META,
+                &table,
+                col,
+                message,
+                "Use bigint keys (with GENERATED ... AS IDENTITY for primary keys)",
+                better,
+            ));
         }
     }
 }

@@ -46,9 +46,28 @@ impl Rule for PreferIdentity {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, col) in defined_columns(cx.stmt) {
             let ty = column_type(col);
-            let Some(better) = (match ty.as_str() { "serial" => Some("integer"), "bigserial" => Some("bigint"), "smallserial" => Some("smallint"), _ => None }) else { continue };
-            let message = format!("{}.{} is {ty}: an identity column is the standard, self-contained replacement", table_sql(&table), ident(&col.colname));
-            out.push(type_finding(cx, &Self::META, &table, col, message, "Use GENERATED ... AS IDENTITY", better));
+            let Some(better) = (match ty.as_str() {
+                "serial" => Some("integer"),
+                "bigserial" => Some("bigint"),
+                "smallserial" => Some("smallint"),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let message = format!(
+                "{}.{} is {ty}: an identity column is the standard, self-contained replacement",
+                table_sql(&table),
+                ident(&col.colname)
+            );
+            out.push(type_finding(
+                cx,
+                &Self::META,
+                &table,
+                col,
+                message,
+                "Use GENERATED ... AS IDENTITY",
+                better,
+            ));
         }
     }
 }

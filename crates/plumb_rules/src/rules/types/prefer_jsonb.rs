@@ -46,9 +46,19 @@ impl Rule for PreferJsonb {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, col) in defined_columns(cx.stmt) {
             let ty = column_type(col);
-            let Some(better) = (ty == "json").then_some("jsonb") else { continue };
+            let Some(better) = (ty == "json").then_some("jsonb") else {
+                continue;
+            };
             let message = format!("{}.{} is {ty}: it is re-parsed on every access, cannot be GIN-indexed and has no equality operator", table_sql(&table), ident(&col.colname));
-            out.push(type_finding(cx, &Self::META, &table, col, message, "Use jsonb", better));
+            out.push(type_finding(
+                cx,
+                &Self::META,
+                &table,
+                col,
+                message,
+                "Use jsonb",
+                better,
+            ));
         }
     }
 }

@@ -46,9 +46,23 @@ impl Rule for PreferTextOverVarchar {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, col) in defined_columns(cx.stmt) {
             let ty = column_type(col);
-            let Some(better) = ty.starts_with("varchar(").then_some("text") else { continue };
-            let message = format!("{}.{} is {ty}: text with a CHECK on length is as fast and easier to change", table_sql(&table), ident(&col.colname));
-            out.push(type_finding(cx, &Self::META, &table, col, message, "Use text, with a CHECK (length(col) <= n) if the limit is a real rule", better));
+            let Some(better) = ty.starts_with("varchar(").then_some("text") else {
+                continue;
+            };
+            let message = format!(
+                "{}.{} is {ty}: text with a CHECK on length is as fast and easier to change",
+                table_sql(&table),
+                ident(&col.colname)
+            );
+            out.push(type_finding(
+                cx,
+                &Self::META,
+                &table,
+                col,
+                message,
+                "Use text, with a CHECK (length(col) <= n) if the limit is a real rule",
+                better,
+            ));
         }
     }
 }

@@ -46,9 +46,23 @@ impl Rule for PreferTimestamptz {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, col) in defined_columns(cx.stmt) {
             let ty = column_type(col);
-            let Some(better) = (ty == "timestamp").then_some("timestamptz") else { continue };
-            let message = format!("{}.{} is {ty}: it records no time zone, so instants are ambiguous", table_sql(&table), ident(&col.colname));
-            out.push(type_finding(cx, &Self::META, &table, col, message, "Use timestamptz", better));
+            let Some(better) = (ty == "timestamp").then_some("timestamptz") else {
+                continue;
+            };
+            let message = format!(
+                "{}.{} is {ty}: it records no time zone, so instants are ambiguous",
+                table_sql(&table),
+                ident(&col.colname)
+            );
+            out.push(type_finding(
+                cx,
+                &Self::META,
+                &table,
+                col,
+                message,
+                "Use timestamptz",
+                better,
+            ));
         }
     }
 }
