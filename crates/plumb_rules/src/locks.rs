@@ -126,9 +126,8 @@ fn push(locks: &mut Vec<TableLock>, table: QualifiedName, mode: LockMode, work: 
 
 /// The table-level locks `stmt` takes, given the schema before it.
 ///
-/// Work classification here is deliberately coarse (a type change counts as a rewrite only when
-/// [`crate::rules`] would say so is refined by the rule itself); it is used for lock-discipline
-/// findings, not for the per-hazard rules.
+/// The work classification shares the rewrite rules' own tests (binary-coercible type changes,
+/// volatile defaults); it feeds the lock-discipline findings, not the per-hazard rules.
 pub fn statement_locks(stmt: &NodeEnum, catalog: &Catalog, pg_version: u32) -> Vec<TableLock> {
     let mut locks = Vec::new();
     match stmt {

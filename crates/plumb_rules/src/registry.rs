@@ -85,7 +85,7 @@ pub fn meta() -> impl Iterator<Item = &'static RuleMeta> {
     RULES.iter().map(|r| r.meta())
 }
 
-/// A rule's documentation page in Markdown (`plumb explain-rule`, docs/rules/<name>.md).
+/// A rule's documentation page in Markdown (`plumb explain-rule`, `docs/rules/<name>.md`).
 pub fn rule_markdown(m: &RuleMeta) -> String {
     let versions = match (m.min_pg, m.max_pg) {
         (None, None) => "all".to_owned(),
