@@ -296,7 +296,51 @@ fn run_script(
     }
     out.files += 1;
     out.statements += statements.len();
+    let findings = merge_per_statement(findings);
     apply_suppressions(&p.parsed, &source, findings, settings, out);
+}
+
+/// Folds several findings of one rule on one statement (e.g. `SET NOT NULL` on five columns of
+/// one `ALTER TABLE`) into one: PostgreSQL takes the lock and does the scan or rewrite once per
+/// statement, so one finding per statement is the truth and the rest is noise. The merged finding
+/// keeps every column's message as a note and every fix, in order.
+fn merge_per_statement(findings: Vec<(Option<usize>, Finding)>) -> Vec<(Option<usize>, Finding)> {
+    let mut out: Vec<(Option<usize>, Finding)> = Vec::with_capacity(findings.len());
+    for (idx, f) in findings {
+        let same = out.iter_mut().find(|(i, g)| {
+            idx.is_some() && *i == idx && g.rule == f.rule && g.location == f.location
+        });
+        let Some((_, g)) = same else {
+            out.push((idx, f));
+            continue;
+        };
+        if g.notes.iter().all(|n| !n.starts_with("also: ")) {
+            let first = g.message.clone();
+            g.notes.insert(0, format!("also: {first}"));
+        }
+        g.notes.push(format!("also: {}", f.message));
+        g.severity = g.severity.max(f.severity);
+        match (&mut g.fix, f.fix) {
+            (Some(a), Some(b)) => {
+                a.sql = format!("{}\n{}", a.sql, b.sql);
+                a.rollback = match (a.rollback.take(), b.rollback) {
+                    (Some(x), Some(y)) => Some(format!("{y}\n{x}")),
+                    (x, y) => x.or(y),
+                };
+                a.applicability = a.applicability.max(b.applicability);
+            }
+            (slot @ None, Some(b)) => *slot = Some(b),
+            _ => {}
+        }
+    }
+    for (_, f) in &mut out {
+        let extra = f.notes.iter().filter(|n| n.starts_with("also: ")).count();
+        if extra > 1 {
+            f.message = format!("{} (and {} more in this statement)", f.message, extra - 1);
+            f.notes.remove(0);
+        }
+    }
+    out
 }
 
 fn apply_suppressions(

@@ -268,3 +268,39 @@ fn generated_rule_docs_are_current() {
     }
     assert!(stale.is_empty(), "stale docs/rules files (run PLUMB_UPDATE_DOCS=1 cargo test -p plumb_rules --test rules): {stale:?}");
 }
+
+/// A snapshot whose rule no longer exists fails the run (insta's `--unreferenced reject`).
+#[test]
+fn no_orphan_snapshots() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots");
+    let names: std::collections::BTreeSet<String> = RULES
+        .iter()
+        .map(|r| format!("{}.snap", r.meta().name))
+        .collect();
+    let orphans: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| !names.contains(n))
+        .collect();
+    assert!(orphans.is_empty(), "snapshots without a rule: {orphans:?}");
+    // Fixtures too: every fixture file belongs to a rule of its family folder.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    for rule in RULES {
+        let m = rule.meta();
+        assert!(root
+            .join(m.family.as_str())
+            .join(format!("{}.sql", m.name))
+            .is_file());
+    }
+    let fixture_count = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_dir() && e.file_name() != "snapshots")
+        .map(|e| std::fs::read_dir(e.path()).unwrap().count())
+        .sum::<usize>();
+    assert_eq!(
+        fixture_count,
+        RULES.len(),
+        "a fixture exists for a rule that does not"
+    );
+}
