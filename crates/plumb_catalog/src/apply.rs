@@ -4,6 +4,7 @@
 //! statement. Statements that do not change the schema (DML, SET, ...) are no-ops; statement
 //! forms not modelled yet are reported by [`Applied::Unmodelled`] so callers can say so.
 
+use imbl::OrdMap;
 use plumb_sql::ast::{self, strings};
 use plumb_sql::protobuf::{self, AlterTableType, ConstrType, Node, ObjectType};
 use plumb_sql::NodeEnum;
@@ -237,8 +238,9 @@ impl Catalog {
                     t.columns.retain(|c| c.name != cmd.name);
                     t.constraints.retain(|c| !c.columns.contains(&cmd.name));
                 }
-                self.indexes
-                    .retain(|_, i| !(&i.table == table && i.columns.contains(&cmd.name)));
+                retain(&mut self.indexes, |_, i| {
+                    !(&i.table == table && i.columns.contains(&cmd.name))
+                });
             }
             AlterTableType::AtAlterColumnType => {
                 let Some(NodeEnum::ColumnDef(col)) = def else {
@@ -485,10 +487,10 @@ impl Catalog {
             if kind == ObjectType::ObjectSchema {
                 if let Some(s) = ast::string_of(obj) {
                     self.schemas.retain(|x| x != s);
-                    self.tables.retain(|k, _| k.schema != s);
-                    self.indexes.retain(|k, _| k.schema != s);
-                    self.views.retain(|k, _| k.schema != s);
-                    self.enums.retain(|k, _| k.schema != s);
+                    retain(&mut self.tables, |k, _| k.schema != s);
+                    retain(&mut self.indexes, |k, _| k.schema != s);
+                    retain(&mut self.views, |k, _| k.schema != s);
+                    retain(&mut self.enums, |k, _| k.schema != s);
                 }
             } else {
                 let Some(NodeEnum::List(l)) = node(obj) else {
@@ -506,7 +508,7 @@ impl Catalog {
                 match kind {
                     ObjectType::ObjectTable | ObjectType::ObjectForeignTable => {
                         self.tables.remove(&name);
-                        self.indexes.retain(|_, i| i.table != name);
+                        retain(&mut self.indexes, |_, i| i.table != name);
                     }
                     ObjectType::ObjectIndex => {
                         self.indexes.remove(&name);
@@ -541,11 +543,11 @@ impl Catalog {
                 if let Some(mut t) = self.tables.remove(&target) {
                     let new = QualifiedName::new(Some(&target.schema), &r.newname);
                     t.name = new.clone();
-                    for i in self.indexes.values_mut() {
-                        if i.table == target {
-                            i.table = new.clone();
-                        }
-                    }
+                    for_each_mut(
+                        &mut self.indexes,
+                        |i| i.table == target,
+                        |i| i.table = new.clone(),
+                    );
                     self.tables.insert(new, t);
                 }
             }
@@ -574,15 +576,17 @@ impl Catalog {
                         }
                     }
                 }
-                for i in self.indexes.values_mut() {
-                    if i.table == target {
+                for_each_mut(
+                    &mut self.indexes,
+                    |i| i.table == target && i.columns.contains(&r.subname),
+                    |i| {
                         for c in &mut i.columns {
                             if *c == r.subname {
                                 c.clone_from(&r.newname);
                             }
                         }
-                    }
-                }
+                    },
+                );
             }
             ObjectType::ObjectTabconstraint => {
                 if let Some(t) = self.tables.get_mut(&target) {
@@ -594,6 +598,36 @@ impl Catalog {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// `BTreeMap::retain` for a persistent map.
+fn retain<K: Ord + Clone, V: Clone>(map: &mut OrdMap<K, V>, keep: impl Fn(&K, &V) -> bool) {
+    let gone: Vec<K> = map
+        .iter()
+        .filter(|(k, v)| !keep(k, v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in gone {
+        map.remove(&k);
+    }
+}
+
+/// Mutates the values that match, copying only their paths.
+fn for_each_mut<K: Ord + Clone, V: Clone>(
+    map: &mut OrdMap<K, V>,
+    matches: impl Fn(&V) -> bool,
+    mut change: impl FnMut(&mut V),
+) {
+    let keys: Vec<K> = map
+        .iter()
+        .filter(|(_, v)| matches(v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for k in keys {
+        if let Some(v) = map.get_mut(&k) {
+            change(v);
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The catalog's data types.
 
-use std::collections::BTreeMap;
 use std::fmt;
+
+use imbl::OrdMap;
 
 use plumb_sql::protobuf::RangeVar;
 use serde::Serialize;
@@ -202,18 +203,21 @@ pub struct EnumType {
 }
 
 /// The schema model.
+///
+/// Maps are persistent (structurally shared): cloning a catalog is O(1) and a change copies only
+/// the path to what changed. The lint engine clones the catalog for every down migration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Catalog {
     /// Schemas other than the built-in ones.
     pub schemas: Vec<String>,
     /// Tables by name.
-    pub tables: BTreeMap<QualifiedName, Table>,
+    pub tables: OrdMap<QualifiedName, Table>,
     /// Indexes by name.
-    pub indexes: BTreeMap<QualifiedName, Index>,
+    pub indexes: OrdMap<QualifiedName, Index>,
     /// Views and materialized views by name.
-    pub views: BTreeMap<QualifiedName, View>,
+    pub views: OrdMap<QualifiedName, View>,
     /// Enum types by name.
-    pub enums: BTreeMap<QualifiedName, EnumType>,
+    pub enums: OrdMap<QualifiedName, EnumType>,
 }
 
 impl Catalog {

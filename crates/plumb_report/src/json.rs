@@ -1,68 +1,144 @@
-//! The versioned JSON contract.
+//! The versioned JSON contract, serialized straight from the findings (no intermediate tree:
+//! a large run produces hundreds of thousands of findings).
 
-use serde_json::{json, Map, Value};
+use serde::Serialize;
 
 use crate::Report;
-use plumb_diagnostics::Location;
+use plumb_diagnostics::{Applicability, Finding, Location};
 
 /// The JSON contract version. Bumped only on a breaking change.
 pub const JSON_VERSION: u32 = 1;
 
+#[derive(Serialize)]
+struct Object<'a> {
+    kind: &'a str,
+    schema: &'a str,
+    name: &'a str,
+    column: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object: Option<Object<'a>>,
+    message: &'a str,
+    help: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lock: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rollback: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix_applicability: Option<Applicability>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<&'a str>,
+}
+
+impl<'a> From<&'a Finding> for JsonFinding<'a> {
+    fn from(f: &'a Finding) -> Self {
+        let mut j = JsonFinding {
+            rule: f.rule,
+            severity: f.severity.as_str(),
+            file: None,
+            line: None,
+            column: None,
+            end_line: None,
+            end_column: None,
+            object: None,
+            message: &f.message,
+            help: &f.help,
+            lock: f.lock.as_deref(),
+            fix: f.fix.as_ref().map(|x| x.sql.as_str()),
+            rollback: f.fix.as_ref().and_then(|x| x.rollback.as_deref()),
+            fix_applicability: f.fix.as_ref().map(|x| x.applicability),
+            notes: &f.notes,
+            label: f.label.as_deref(),
+        };
+        match &f.location {
+            Location::Span {
+                file, start, end, ..
+            } => {
+                j.file = Some(file);
+                j.line = Some(start.line);
+                j.column = Some(start.column);
+                j.end_line = Some(end.line);
+                j.end_column = Some(end.column);
+            }
+            Location::Object {
+                object_kind,
+                schema,
+                name,
+                column,
+            } => {
+                j.object = Some(Object {
+                    kind: object_kind,
+                    schema,
+                    name,
+                    column: column.as_deref(),
+                });
+            }
+            Location::Global => {}
+        }
+        j
+    }
+}
+
+#[derive(Serialize)]
+struct BySeverity {
+    critical: usize,
+    high: usize,
+    medium: usize,
+    low: usize,
+    info: usize,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    statements: usize,
+    findings_by_severity: BySeverity,
+}
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    version: u32,
+    findings: Vec<JsonFinding<'a>>,
+    summary: Summary,
+}
+
 /// Renders the JSON contract (see the crate docs).
 pub fn render_json(report: &Report<'_>) -> String {
-    let findings: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| {
-            let mut m = Map::new();
-            m.insert("rule".into(), json!(f.rule));
-            m.insert("severity".into(), json!(f.severity.as_str()));
-            match &f.location {
-                Location::Span { file, start, end, .. } => {
-                    m.insert("file".into(), json!(file));
-                    m.insert("line".into(), json!(start.line));
-                    m.insert("column".into(), json!(start.column));
-                    m.insert("end_line".into(), json!(end.line));
-                    m.insert("end_column".into(), json!(end.column));
-                }
-                Location::Object { object_kind, schema, name, column } => {
-                    m.insert("object".into(), json!({"kind": object_kind, "schema": schema, "name": name, "column": column}));
-                }
-                Location::Global => {}
-            }
-            m.insert("message".into(), json!(f.message));
-            m.insert("help".into(), json!(f.help));
-            if let Some(lock) = &f.lock {
-                m.insert("lock".into(), json!(lock));
-            }
-            if let Some(fix) = &f.fix {
-                m.insert("fix".into(), json!(fix.sql));
-                if let Some(r) = &fix.rollback {
-                    m.insert("rollback".into(), json!(r));
-                }
-                m.insert("fix_applicability".into(), json!(fix.applicability));
-            }
-            if !f.notes.is_empty() {
-                m.insert("notes".into(), json!(f.notes));
-            }
-            if let Some(label) = &f.label {
-                m.insert("label".into(), json!(label));
-            }
-            Value::Object(m)
-        })
-        .collect();
-    let mut by_sev = Map::new();
-    for (s, n) in plumb_diagnostics::count_by_severity(report.findings)
-        .iter()
-        .rev()
-    {
-        by_sev.insert(s.as_str().into(), json!(n));
-    }
-    let doc = json!({
-        "version": JSON_VERSION,
-        "findings": findings,
-        "summary": {"files": report.files, "statements": report.statements, "findings_by_severity": by_sev},
-    });
+    let c = plumb_diagnostics::count_by_severity(report.findings);
+    let doc = Doc {
+        version: JSON_VERSION,
+        findings: report.findings.iter().map(JsonFinding::from).collect(),
+        summary: Summary {
+            files: report.files,
+            statements: report.statements,
+            findings_by_severity: BySeverity {
+                critical: c[4].1,
+                high: c[3].1,
+                medium: c[2].1,
+                low: c[1].1,
+                info: c[0].1,
+            },
+        },
+    };
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use plumb_catalog::{Catalog, QualifiedName};
 use plumb_diagnostics::{Finding, Location};
-use plumb_migrations::{compare_versions, MigrationSet, Script};
+use plumb_migrations::{compare_versions, Migration, MigrationSet, Script};
 use plumb_sql::protobuf::{self, TransactionStmtKind, VariableSetKind};
 use plumb_sql::{LineIndex, NodeEnum, ParsedSql, SuppressionScope};
 use rayon::prelude::*;
@@ -44,34 +44,12 @@ pub fn lint(sets: &[MigrationSet], settings: &Settings, since: Option<&str>) -> 
             m.applies_to(settings.pg_version) && !settings.disabled.contains(m.name)
         })
         .collect();
-    // Parsing dominates the cost and is independent per file: do it on every core.
-    let scripts: Vec<(usize, usize, &Script)> = sets
-        .iter()
-        .enumerate()
-        .flat_map(|(si, set)| {
-            set.migrations
-                .iter()
-                .enumerate()
-                .flat_map(move |(mi, m)| m.scripts().map(move |s| (si, mi, s)))
-        })
-        .collect();
-    let mut parsed: Vec<Parsed<'_>> = scripts
-        .par_iter()
-        .map(|&(_, _, script)| Parsed {
-            script,
-            parsed: plumb_sql::parse(&script.text),
-            lines: LineIndex::new(&script.text),
-        })
-        .collect();
-    // Regroup per set, keeping order.
-    let mut per_set: Vec<Vec<Parsed<'_>>> = sets.iter().map(|_| Vec::new()).collect();
-    for (p, &(si, _, _)) in parsed.drain(..).zip(&scripts) {
-        per_set[si].push(p);
-    }
+    // Sets are independent: lint them in parallel. Within a set, parsing dominates the cost and
+    // is independent per file, so it is parallel too, a chunk of migrations at a time: memory
+    // stays bounded by the chunk, not by the whole input.
     let outputs: Vec<LintOutput> = sets
         .par_iter()
-        .zip(per_set.into_par_iter())
-        .map(|(set, parsed)| lint_set(set, parsed, settings, &rules, since))
+        .map(|set| lint_set(set, settings, &rules, since))
         .collect();
     let mut out = LintOutput::default();
     for o in outputs {
@@ -102,9 +80,19 @@ fn first_reported(set: &MigrationSet, since: Option<&str>) -> usize {
     })
 }
 
+/// Migrations parsed ahead of the one being linted.
+const PARSE_CHUNK: usize = 64;
+
+fn parse_script(script: &Script) -> Parsed<'_> {
+    Parsed {
+        script,
+        parsed: plumb_sql::parse(&script.text),
+        lines: LineIndex::new(&script.text),
+    }
+}
+
 fn lint_set(
     set: &MigrationSet,
-    parsed: Vec<Parsed<'_>>,
     settings: &Settings,
     rules: &[&'static dyn Rule],
     since: Option<&str>,
@@ -112,8 +100,22 @@ fn lint_set(
     let mut out = LintOutput::default();
     let first = first_reported(set, since);
     let mut catalog = Catalog::default();
-    let mut parsed = parsed.into_iter();
+    let mut parsed = std::collections::VecDeque::new();
     for (mi, migration) in set.migrations.iter().enumerate() {
+        if parsed.is_empty() {
+            let chunk: Vec<&Script> = set.migrations[mi..]
+                .iter()
+                .take(PARSE_CHUNK)
+                .flat_map(Migration::scripts)
+                .collect();
+            parsed.extend(
+                chunk
+                    .par_iter()
+                    .map(|s| parse_script(s))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let mut parsed = std::iter::from_fn(|| parsed.pop_front());
         let report = mi >= first;
         let up = migration
             .up
