@@ -123,6 +123,14 @@ struct Doc<'a> {
 
 /// Renders the JSON contract (see the crate docs).
 pub fn render_json(report: &Report<'_>) -> String {
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = write_json(report, &mut out);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Streams the JSON contract to a writer, without building the document in memory.
+pub fn write_json(report: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let c = plumb_diagnostics::count_by_severity(report.findings);
     let doc = Doc {
         version: JSON_VERSION,
@@ -139,7 +147,6 @@ pub fn render_json(report: &Report<'_>) -> String {
             },
         },
     };
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    w.write_all(b"\n")
 }

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use plumb_diagnostics::{Finding, RuleMeta};
 
 pub use github::render_github;
-pub use json::{render_json, JSON_VERSION};
+pub use json::{render_json, write_json, JSON_VERSION};
 pub use markdown::render_markdown;
 pub use sarif::render_sarif;
 pub use text::render_text;
@@ -83,6 +83,19 @@ pub fn render(format: Format, report: &Report<'_>, color: bool) -> String {
         Format::Sarif => render_sarif(report),
         Format::Github => render_github(report),
         Format::Markdown => render_markdown(report),
+    }
+}
+
+/// Writes a report in a format to `w`; JSON is streamed.
+pub fn render_to(
+    format: Format,
+    report: &Report<'_>,
+    color: bool,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => write_json(report, w),
+        _ => w.write_all(render(format, report, color).as_bytes()),
     }
 }
 

@@ -82,6 +82,8 @@ pub struct StatementContext<'a> {
     pub lock_timeout: bool,
     /// The table-level locks this statement takes.
     pub locks: &'a [TableLock],
+    /// For `ALTER TABLE`: each subcommand with the table's name (computed once per statement).
+    pub alter_cmds: &'a [(QualifiedName, &'a plumb_sql::protobuf::AlterTableCmd)],
     pub(crate) new_tables: &'a BTreeSet<QualifiedName>,
     pub(crate) new_columns: &'a BTreeSet<(QualifiedName, String)>,
 }

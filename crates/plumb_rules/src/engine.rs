@@ -86,7 +86,7 @@ const PARSE_CHUNK: usize = 64;
 fn parse_script(script: &Script) -> Parsed<'_> {
     Parsed {
         script,
-        parsed: plumb_sql::parse(&script.text),
+        parsed: plumb_sql::parse_abridged(&script.text),
         lines: LineIndex::new(&script.text),
     }
 }
@@ -224,6 +224,7 @@ fn run_script(
             handle_set_config(s, &mut tx);
         }
         if report {
+            let alter_cmds = crate::rules::alter_table_cmds(&stmt.node);
             let cx = StatementContext {
                 stmt: &stmt.node,
                 start: stmt.start,
@@ -234,6 +235,7 @@ fn run_script(
                 in_transaction: tx.in_tx,
                 lock_timeout: tx.lock_timeout(),
                 locks: &locks,
+                alter_cmds: &alter_cmds,
                 new_tables: &fresh.tables,
                 new_columns: &fresh.columns,
             };

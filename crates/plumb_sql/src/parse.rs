@@ -14,6 +14,9 @@ pub struct Statement {
     pub start: usize,
     /// Byte offset just past the statement's last token (the `;` excluded).
     pub end: usize,
+    /// True when the tree omits the statement's body (see [`parse_abridged`]): a view's query is
+    /// replaced by `SELECT 1`. The span still covers the whole statement.
+    pub abridged: bool,
 }
 
 /// A statement PostgreSQL's parser rejects.
@@ -55,6 +58,136 @@ pub fn parse(text: &str) -> ParsedSql {
     out
 }
 
+/// Like [`parse`], but the defining query of `CREATE VIEW` and `CREATE MATERIALIZED VIEW` is
+/// dropped from the tree (marked [`Statement::abridged`]).
+///
+/// The whole text is still checked by PostgreSQL's parser, so syntax errors inside view bodies
+/// are still reported. Migration linting needs only a view's name; exporting the parse tree of
+/// large view queries is most of the parser's cost on real migration sets.
+pub fn parse_abridged(text: &str) -> ParsedSql {
+    if !mentions_view(text) || text.contains('\0') {
+        return parse(text);
+    }
+    let Ok(pieces) = pg_query::split_with_parser(text) else {
+        // A syntax error somewhere: the full path reports it precisely.
+        return parse(text);
+    };
+    let mut out = ParsedSql::default();
+    let base_ptr = text.as_ptr() as usize;
+    let mut run: Option<(usize, usize)> = None;
+    let flush = |run: &mut Option<(usize, usize)>, out: &mut ParsedSql| {
+        if let Some((a, b)) = run.take() {
+            match ffi::parse_protobuf(&text[a..b]) {
+                Ok(tree) => push_statements(text, a, b, tree, out),
+                Err(e) => parse_piecewise(&text[a..b], e, out),
+            }
+        }
+    };
+    for piece in pieces {
+        let start = (piece.as_ptr() as usize).saturating_sub(base_ptr);
+        let end = start + piece.len();
+        if let Some(node) = view_header(piece) {
+            flush(&mut run, &mut out);
+            let (s, e) = trim_trivia(text, start, end);
+            out.statements.push(Statement {
+                node,
+                start: s,
+                end: e,
+                abridged: true,
+            });
+        } else {
+            run = Some(run.map_or((start, end), |(a, _)| (a, end)));
+        }
+    }
+    flush(&mut run, &mut out);
+    out.suppressions = suppress::find(text, &out.statements);
+    out
+}
+
+fn mentions_view(text: &str) -> bool {
+    text.as_bytes()
+        .windows(4)
+        .any(|w| w.eq_ignore_ascii_case(b"view"))
+}
+
+/// For `CREATE [OR REPLACE] [TEMP] [RECURSIVE|MATERIALIZED] VIEW name ... AS query`, the parse tree
+/// of the statement with its query replaced by `SELECT 1`.
+fn view_header(piece: &str) -> Option<NodeEnum> {
+    let words = leading_words(piece, 6);
+    let is_view = words
+        .first()
+        .is_some_and(|w| w.eq_ignore_ascii_case("create"))
+        && words
+            .iter()
+            .skip(1)
+            .take(4)
+            .any(|w| w.eq_ignore_ascii_case("view"));
+    if !is_view {
+        return None;
+    }
+    let as_at = top_level_as(piece)?;
+    let header = format!("{} AS SELECT 1", &piece[..as_at]);
+    let tree = ffi::parse_protobuf(&header).ok()?;
+    let node = tree.stmts.into_iter().next()?.stmt?.node?;
+    matches!(node, NodeEnum::ViewStmt(_) | NodeEnum::CreateTableAsStmt(_)).then_some(node)
+}
+
+/// The first `n` words of a statement, skipping comments.
+fn leading_words(text: &str, n: usize) -> Vec<&str> {
+    let (start, end) = trim_trivia(text, 0, text.len());
+    text[start..end]
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty())
+        .take(n)
+        .collect()
+}
+
+/// Byte offset of the first `AS` keyword outside parentheses, quotes and comments.
+fn top_level_as(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let (mut i, mut depth) = (0usize, 0i32);
+    while i < b.len() {
+        match b[i] {
+            b'\'' | b'"' => {
+                let q = b[i];
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += 1;
+                }
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let close = text[i + 2..].find("*/")?;
+                i += close + 3;
+            }
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            b'a' | b'A' if depth == 0 => {
+                let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+                let is_as = b.get(i + 1).is_some_and(|c| c.eq_ignore_ascii_case(&b's'))
+                    && b.get(i + 2)
+                        .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'));
+                if word_start && is_as {
+                    return Some(i);
+                }
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                // Skip the rest of an identifier so `alias`, `bas` never match.
+                while i + 1 < b.len() && (b[i + 1].is_ascii_alphanumeric() || b[i + 1] == b'_') {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 fn push_statements(
     text: &str,
     base: usize,
@@ -72,7 +205,12 @@ fn push_statements(
             Ok(len) => (loc + len).min(piece_end),
         };
         let (start, end) = trim_trivia(text, loc, end);
-        out.statements.push(Statement { node, start, end });
+        out.statements.push(Statement {
+            node,
+            start,
+            end,
+            abridged: false,
+        });
     }
 }
 
@@ -185,6 +323,29 @@ mod tests {
             &text[err.statement_start..err.statement_end],
             "CREATE TABEL x (id int)"
         );
+    }
+
+    #[test]
+    fn abridged_views_keep_names_and_spans() {
+        let text = "CREATE TABLE t (a int);\n-- v\nCREATE OR REPLACE VIEW public.\"As\" (x) WITH (security_barrier) AS\n  SELECT a AS x FROM t WHERE a IN (SELECT 1 AS one);\nCREATE MATERIALIZED VIEW mv AS SELECT 1 WITH NO DATA;\nALTER TABLE t ADD COLUMN b int;";
+        let full = parse(text);
+        let abridged = parse_abridged(text);
+        assert_eq!(full.statements.len(), abridged.statements.len());
+        for (f, a) in full.statements.iter().zip(&abridged.statements) {
+            assert_eq!((f.start, f.end), (a.start, a.end));
+            assert_eq!(
+                std::mem::discriminant(&f.node),
+                std::mem::discriminant(&a.node)
+            );
+        }
+        assert!(abridged.statements[1].abridged && abridged.statements[2].abridged);
+        let NodeEnum::ViewStmt(v) = &abridged.statements[1].node else {
+            panic!()
+        };
+        assert_eq!(v.view.as_ref().unwrap().relname, "As");
+        // A syntax error inside a view body is still found.
+        let bad = parse_abridged("CREATE VIEW v AS SELEC 1;");
+        assert_eq!(bad.errors.len(), 1);
     }
 
     #[test]

@@ -168,10 +168,13 @@ pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    super::emit(
-        &plumb_report::render(format, &report, color),
-        args.output.as_deref(),
-    )?;
+    if let Some(path) = args.output.as_deref() {
+        super::emit(&plumb_report::render(format, &report, color), Some(path))?;
+    } else {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        plumb_report::render_to(format, &report, color, &mut out)?;
+        std::io::Write::flush(&mut out)?;
+    }
     let failed = fail_on.is_some_and(|level| output.findings.iter().any(|f| f.severity >= level));
     Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
 }

@@ -5,9 +5,7 @@ use plumb_sql::protobuf::ConstrType;
 use crate::context::{fix, StatementContext};
 use crate::fix::{ident, step, table_sql};
 use crate::registry::Rule;
-use crate::rules::{
-    added_column, added_constraint, alter_table_cmds, column_constraints, column_list,
-};
+use crate::rules::{added_column, added_constraint, column_constraints, column_list};
 
 declare_rule! {
     /// ## What it does
@@ -53,7 +51,7 @@ declare_rule! {
 
 impl Rule for AddForeignKeyValidates {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (table, cmd) in alter_table_cmds(cx.stmt) {
+        for (table, cmd) in cx.alter_cmds {
             if !cx.is_existing(&table) {
                 continue;
             }

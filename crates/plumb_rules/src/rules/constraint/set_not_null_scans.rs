@@ -4,7 +4,7 @@ use plumb_sql::protobuf::AlterTableType;
 use crate::context::{fix, StatementContext};
 use crate::fix::{ident, step, table_sql};
 use crate::registry::Rule;
-use crate::rules::{alter_table_cmds, subtype};
+use crate::rules::subtype;
 
 declare_rule! {
     /// ## What it does
@@ -52,7 +52,7 @@ declare_rule! {
 
 impl Rule for SetNotNullScans {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (table, cmd) in alter_table_cmds(cx.stmt) {
+        for (table, cmd) in cx.alter_cmds {
             if subtype(cmd) != AlterTableType::AtSetNotNull || !cx.is_existing(&table) {
                 continue;
             }

@@ -4,7 +4,7 @@ use plumb_sql::protobuf::ConstrType;
 use crate::context::{fix, StatementContext};
 use crate::fix::{ident, step, table_sql};
 use crate::registry::Rule;
-use crate::rules::{added_constraint, alter_table_cmds, column_list};
+use crate::rules::{added_constraint, column_list};
 
 declare_rule! {
     /// ## What it does
@@ -49,7 +49,7 @@ declare_rule! {
 
 impl Rule for AddConstraintBuildsIndex {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (table, cmd) in alter_table_cmds(cx.stmt) {
+        for (table, cmd) in cx.alter_cmds {
             let Some(c) = added_constraint(cmd) else {
                 continue;
             };

@@ -4,7 +4,7 @@ use plumb_sql::protobuf::ConstrType;
 use crate::context::{fix, StatementContext};
 use crate::fix::{ident, table_sql};
 use crate::registry::Rule;
-use crate::rules::{added_constraint, alter_table_cmds};
+use crate::rules::added_constraint;
 
 declare_rule! {
     /// ## What it does
@@ -46,7 +46,7 @@ declare_rule! {
 
 impl Rule for AddExclusionConstraint {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (table, cmd) in alter_table_cmds(cx.stmt) {
+        for (table, cmd) in cx.alter_cmds {
             let Some(c) = added_constraint(cmd) else {
                 continue;
             };

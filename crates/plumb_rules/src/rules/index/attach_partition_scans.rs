@@ -5,7 +5,7 @@ use plumb_sql::NodeEnum;
 use crate::context::{fix, StatementContext};
 use crate::fix::table_sql;
 use crate::registry::Rule;
-use crate::rules::{alter_table_cmds, subtype};
+use crate::rules::subtype;
 
 declare_rule! {
     /// ## What it does
@@ -52,7 +52,7 @@ declare_rule! {
 
 impl Rule for AttachPartitionScans {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (_, cmd) in alter_table_cmds(cx.stmt) {
+        for (_, cmd) in cx.alter_cmds {
             if subtype(cmd) != plumb_sql::protobuf::AlterTableType::AtAttachPartition {
                 continue;
             }

@@ -4,7 +4,7 @@ use plumb_sql::protobuf::{self, ConstrType};
 use crate::context::{fix, StatementContext};
 use crate::fix::{ident, step, table_sql};
 use crate::registry::Rule;
-use crate::rules::{added_column, alter_table_cmds, column_constraints};
+use crate::rules::{added_column, column_constraints};
 
 declare_rule! {
     /// ## What it does
@@ -115,7 +115,7 @@ pub fn column_forces_rewrite(col: &protobuf::ColumnDef, pg_version: u32) -> Opti
 
 impl Rule for AddColumnRewrite {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (table, cmd) in alter_table_cmds(cx.stmt) {
+        for (table, cmd) in cx.alter_cmds {
             let Some(col) = added_column(cmd) else {
                 continue;
             };

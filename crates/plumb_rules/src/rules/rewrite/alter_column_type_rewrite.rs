@@ -6,7 +6,7 @@ use plumb_sql::NodeEnum;
 use crate::context::{fix, StatementContext};
 use crate::fix::{ident, step, table_sql};
 use crate::registry::Rule;
-use crate::rules::{alter_table_cmds, subtype};
+use crate::rules::subtype;
 
 declare_rule! {
     /// ## What it does
@@ -108,7 +108,7 @@ pub fn type_change_rewrites(
 
 impl Rule for AlterColumnTypeRewrite {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (table, cmd) in alter_table_cmds(cx.stmt) {
+        for (table, cmd) in cx.alter_cmds {
             if subtype(cmd) != AlterTableType::AtAlterColumnType || !cx.is_existing(&table) {
                 continue;
             }

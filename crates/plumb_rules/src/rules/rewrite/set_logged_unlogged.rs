@@ -4,7 +4,7 @@ use plumb_sql::protobuf::AlterTableType;
 use crate::context::StatementContext;
 use crate::fix::table_sql;
 use crate::registry::Rule;
-use crate::rules::{alter_table_cmds, subtype};
+use crate::rules::subtype;
 
 declare_rule! {
     /// ## What it does
@@ -45,7 +45,7 @@ declare_rule! {
 
 impl Rule for SetLoggedUnlogged {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (table, cmd) in alter_table_cmds(cx.stmt) {
+        for (table, cmd) in cx.alter_cmds {
             let what = match subtype(cmd) {
                 AlterTableType::AtSetLogged => "SET LOGGED",
                 AlterTableType::AtSetUnLogged => "SET UNLOGGED",
