@@ -156,8 +156,50 @@ mod tests {
     }
 }
 
-/// Deparses an expression to SQL by wrapping it in `SELECT <expr>`.
+/// Deparses an expression to SQL, exactly as PostgreSQL's deparser prints it.
+///
+/// Constants and argument-less function calls (most column defaults) are printed directly;
+/// everything else goes through libpg_query's deparser, by wrapping it in `SELECT <expr>`.
 pub fn expr_sql(expr: &Node) -> Option<String> {
+    simple_expr_sql(expr).or_else(|| deparse_expr(expr))
+}
+
+fn simple_expr_sql(expr: &Node) -> Option<String> {
+    match expr.node.as_ref()? {
+        NodeEnum::AConst(c) => {
+            if c.isnull {
+                return Some("NULL".to_owned());
+            }
+            match c.val.as_ref()? {
+                protobuf::a_const::Val::Ival(i) => Some(i.ival.to_string()),
+                protobuf::a_const::Val::Boolval(b) => {
+                    Some(if b.boolval { "true" } else { "false" }.to_owned())
+                }
+                protobuf::a_const::Val::Sval(s) if !s.sval.contains('\\') => {
+                    Some(format!("'{}'", s.sval.replace('\'', "''")))
+                }
+                _ => None,
+            }
+        }
+        NodeEnum::FuncCall(f)
+            if f.args.is_empty()
+                && !f.agg_star
+                && !f.agg_distinct
+                && f.over.is_none()
+                && f.agg_filter.is_none()
+                && f.agg_order.is_empty()
+                && f.funcname.len() == 1 =>
+        {
+            let name = string_of(&f.funcname[0])?;
+            name.bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_')
+                .then(|| format!("{name}()"))
+        }
+        _ => None,
+    }
+}
+
+fn deparse_expr(expr: &Node) -> Option<String> {
     let target = protobuf::ResTarget {
         val: Some(Box::new(expr.clone())),
         ..Default::default()
@@ -196,6 +238,25 @@ pub fn column_ref_name(expr: &Node) -> Option<String> {
 #[cfg(test)]
 mod expr_tests {
     use super::*;
+
+    #[test]
+    fn simple_expressions_print_like_the_deparser() {
+        let parsed = crate::parse(
+            "select 0, -1, 'it''s', true, false, null, now(), gen_random_uuid(), 1.5, 'a'::text",
+        );
+        let NodeEnum::SelectStmt(s) = &parsed.statements[0].node else {
+            panic!()
+        };
+        for t in &s.target_list {
+            let Some(NodeEnum::ResTarget(rt)) = t.node.as_ref() else {
+                panic!()
+            };
+            let e = rt.val.as_deref().unwrap();
+            if let Some(fast) = simple_expr_sql(e) {
+                assert_eq!(Some(fast), deparse_expr(e));
+            }
+        }
+    }
 
     #[test]
     fn deparses_expressions_and_not_null_checks() {

@@ -99,15 +99,20 @@ impl Rule for UnbatchedDataChange {
         }
         let sql = cx.sql();
         let batched = match cx.stmt {
-            NodeEnum::UpdateStmt(u) if u.where_clause.is_none() && u.from_clause.is_empty() => {
+            // Appending a WHERE is only valid when nothing follows the SET list.
+            NodeEnum::UpdateStmt(u)
+                if u.where_clause.is_none() && u.from_clause.is_empty() && u.returning_clause.is_none() =>
+            {
                 Some(format!("{sql} WHERE ctid IN (SELECT ctid FROM {t} /* add: WHERE <not yet updated> */ LIMIT 10000);"))
             }
-            NodeEnum::DeleteStmt(d) if d.where_clause.is_none() && d.using_clause.is_empty() => {
+            NodeEnum::DeleteStmt(d)
+                if d.where_clause.is_none() && d.using_clause.is_empty() && d.returning_clause.is_none() =>
+            {
                 Some(format!("{sql} WHERE ctid IN (SELECT ctid FROM {t} LIMIT 10000);"))
             }
             _ => None,
         };
-        if let Some(b) = batched.filter(|b| plumb_sql::parses(b)) {
+        if let Some(b) = batched {
             f.fix = Some(fix(
                 "one batch; repeat until it changes no row",
                 format!("-- outside the DDL migration, repeated until 0 rows:\n{b}"),

@@ -46,6 +46,26 @@ declare_rule! {
     }
 }
 
+/// The user's own statement with `CONCURRENTLY` (and `IF NOT EXISTS`, so a retry after a failed
+/// build is harmless) inserted after `INDEX`, keeping their formatting.
+fn concurrent_text(sql: &str, add_if_not_exists: bool) -> Option<String> {
+    let upper = sql.get(..sql.len().min(64))?.to_ascii_uppercase();
+    let at = upper.find("INDEX")? + "INDEX".len();
+    if !upper[..at]
+        .trim_end_matches("INDEX")
+        .split_whitespace()
+        .all(|w| w == "CREATE" || w == "UNIQUE")
+    {
+        return None;
+    }
+    let extra = if add_if_not_exists {
+        " CONCURRENTLY IF NOT EXISTS"
+    } else {
+        " CONCURRENTLY"
+    };
+    Some(format!("{}{extra}{};", &sql[..at], &sql[at..]))
+}
+
 impl Rule for CreateIndexNonConcurrently {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let NodeEnum::IndexStmt(i) = cx.stmt else {
@@ -64,10 +84,13 @@ impl Rule for CreateIndexNonConcurrently {
         {
             return;
         }
-        let mut concurrent = (**i).clone();
-        concurrent.concurrent = true;
-        concurrent.if_not_exists = !i.idxname.is_empty();
-        let sql = sql_of(&NodeEnum::IndexStmt(Box::new(concurrent)));
+        let sql =
+            concurrent_text(cx.sql(), !i.idxname.is_empty() && !i.if_not_exists).or_else(|| {
+                let mut concurrent = (**i).clone();
+                concurrent.concurrent = true;
+                concurrent.if_not_exists = !i.idxname.is_empty();
+                sql_of(&NodeEnum::IndexStmt(Box::new(concurrent)))
+            });
         let rollback = (!i.idxname.is_empty()).then(|| {
             let schema = if rv.schemaname.is_empty() {
                 String::new()
