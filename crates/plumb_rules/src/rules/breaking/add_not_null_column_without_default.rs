@@ -50,7 +50,7 @@ impl Rule for AddNotNullColumnWithoutDefault {
             let Some(col) = added_column(cmd) else {
                 continue;
             };
-            if !cx.is_existing(&table) {
+            if !cx.is_existing(table) {
                 continue;
             }
             let mut not_null = col.is_not_null;
@@ -77,7 +77,7 @@ impl Rule for AddNotNullColumnWithoutDefault {
             if !not_null || has_value {
                 continue;
             }
-            let t = table_sql(&table);
+            let t = table_sql(table);
             let c = ident(&col.colname);
             let con = ident(&format!("{}_{}_not_null", table.name, col.colname));
             let mut f = cx.finding(

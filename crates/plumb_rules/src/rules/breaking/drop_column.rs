@@ -49,16 +49,16 @@ impl Rule for DropColumn {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, cmd) in cx.alter_cmds {
             if subtype(cmd) != AlterTableType::AtDropColumn
-                || !cx.is_existing(&table)
-                || cx.is_new_column(&table, &cmd.name)
+                || !cx.is_existing(table)
+                || cx.is_new_column(table, &cmd.name)
             {
                 continue;
             }
-            let t = table_sql(&table);
+            let t = table_sql(table);
             let c = ident(&cmd.name);
             let type_name = cx
                 .catalog
-                .table(&table)
+                .table(table)
                 .and_then(|tb| tb.column(&cmd.name))
                 .map(|col| col.type_name.clone());
             let mut f = cx.finding(

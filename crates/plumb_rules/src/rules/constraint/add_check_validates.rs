@@ -54,11 +54,11 @@ impl Rule for AddCheckValidates {
             };
             if c.contype != ConstrType::ConstrCheck as i32
                 || c.skip_validation
-                || !cx.is_existing(&table)
+                || !cx.is_existing(table)
             {
                 continue;
             }
-            let t = table_sql(&table);
+            let t = table_sql(table);
             let name = if c.conname.is_empty() {
                 format!("{}_check", table.name)
             } else {

@@ -52,10 +52,10 @@ declare_rule! {
 impl Rule for AddForeignKeyValidates {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, cmd) in cx.alter_cmds {
-            if !cx.is_existing(&table) {
+            if !cx.is_existing(table) {
                 continue;
             }
-            let t = table_sql(&table);
+            let t = table_sql(table);
             if let Some(c) = added_constraint(cmd) {
                 if c.contype != ConstrType::ConstrForeign as i32 || c.skip_validation {
                     continue;
@@ -83,7 +83,7 @@ impl Rule for AddForeignKeyValidates {
                     &refd,
                     &column_list(&c.pk_attrs),
                 );
-                out.push(finding(cx, &Self::META, &table, &refd, &t, &name, &add));
+                out.push(finding(cx, &Self::META, table, &refd, &t, &name, &add));
             } else if let Some(col) = added_column(cmd) {
                 for c in column_constraints(col) {
                     if c.contype != ConstrType::ConstrForeign as i32 || c.skip_validation {
@@ -115,7 +115,7 @@ impl Rule for AddForeignKeyValidates {
                             &column_list(&c.pk_attrs)
                         )
                     );
-                    out.push(finding(cx, &Self::META, &table, &refd, &t, &name, &add));
+                    out.push(finding(cx, &Self::META, table, &refd, &t, &name, &add));
                 }
             }
         }

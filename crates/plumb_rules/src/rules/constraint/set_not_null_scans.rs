@@ -53,18 +53,18 @@ declare_rule! {
 impl Rule for SetNotNullScans {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, cmd) in cx.alter_cmds {
-            if subtype(cmd) != AlterTableType::AtSetNotNull || !cx.is_existing(&table) {
+            if subtype(cmd) != AlterTableType::AtSetNotNull || !cx.is_existing(table) {
                 continue;
             }
             let proven = cx
                 .catalog
-                .table(&table)
+                .table(table)
                 .is_some_and(|t| t.has_valid_not_null_check(&cmd.name));
             if proven && cx.pg_version() >= 12 {
                 continue;
             }
             // A column added NOT NULL-able in this migration and backfilled is still a full scan.
-            let t = table_sql(&table);
+            let t = table_sql(table);
             let c = ident(&cmd.name);
             let con = ident(&format!("{}_{}_not_null", table.name, cmd.name));
             let mut f = cx.finding(&Self::META, format!("SET NOT NULL on {t}.{c} scans the whole table while blocking all reads and writes"));

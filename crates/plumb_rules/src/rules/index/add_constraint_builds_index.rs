@@ -59,7 +59,7 @@ impl Rule for AddConstraintBuildsIndex {
                 Ok(ConstrType::ConstrUnique) => "UNIQUE",
                 _ => continue,
             };
-            if !c.indexname.is_empty() || !cx.is_existing(&table) {
+            if !c.indexname.is_empty() || !cx.is_existing(table) {
                 continue;
             }
             let cols = column_list(&c.keys);
@@ -76,7 +76,7 @@ impl Rule for AddConstraintBuildsIndex {
             } else {
                 c.conname.clone()
             };
-            let t = table_sql(&table);
+            let t = table_sql(table);
             let n = ident(&name);
             let sql = format!(
                 "{}CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {n} ON {t} ({cols});\n{}ALTER TABLE {t} ADD CONSTRAINT {n} {what} USING INDEX {n};",

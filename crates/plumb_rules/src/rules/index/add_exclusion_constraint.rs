@@ -50,10 +50,10 @@ impl Rule for AddExclusionConstraint {
             let Some(c) = added_constraint(cmd) else {
                 continue;
             };
-            if c.contype != ConstrType::ConstrExclusion as i32 || !cx.is_existing(&table) {
+            if c.contype != ConstrType::ConstrExclusion as i32 || !cx.is_existing(table) {
                 continue;
             }
-            let t = table_sql(&table);
+            let t = table_sql(table);
             let mut f = cx.finding(&Self::META, format!("ADD CONSTRAINT EXCLUDE on existing table {t} blocks all reads and writes while it builds and checks"));
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help = "Run it in a maintenance window with a short lock_timeout, or add the constraint when the table is created".to_owned();

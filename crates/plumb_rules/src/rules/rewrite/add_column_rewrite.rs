@@ -119,13 +119,13 @@ impl Rule for AddColumnRewrite {
             let Some(col) = added_column(cmd) else {
                 continue;
             };
-            if !cx.is_existing(&table) {
+            if !cx.is_existing(table) {
                 continue;
             }
             let Some(why) = column_forces_rewrite(col, cx.pg_version()) else {
                 continue;
             };
-            let t = table_sql(&table);
+            let t = table_sql(table);
             let c = ident(&col.colname);
             let type_name = col
                 .type_name

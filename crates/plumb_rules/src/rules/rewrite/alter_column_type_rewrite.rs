@@ -109,7 +109,7 @@ pub fn type_change_rewrites(
 impl Rule for AlterColumnTypeRewrite {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         for (table, cmd) in cx.alter_cmds {
-            if subtype(cmd) != AlterTableType::AtAlterColumnType || !cx.is_existing(&table) {
+            if subtype(cmd) != AlterTableType::AtAlterColumnType || !cx.is_existing(table) {
                 continue;
             }
             let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref())
@@ -122,14 +122,14 @@ impl Rule for AlterColumnTypeRewrite {
             let new = plumb_sql::ast::type_name(tn);
             let old = cx
                 .catalog
-                .table(&table)
+                .table(table)
                 .and_then(|t| t.column(&cmd.name))
                 .map(|c| c.type_name.clone());
-            let rewrites = type_change_rewrites(cx.catalog, &table, cmd);
+            let rewrites = type_change_rewrites(cx.catalog, table, cmd);
             if rewrites == Some(false) {
                 continue;
             }
-            let t = table_sql(&table);
+            let t = table_sql(table);
             let c = ident(&cmd.name);
             let mut f = if let Some(old) = &old {
                 cx.finding(&Self::META, format!("changing {t}.{c} from {old} to {new} rewrites the table and its indexes while blocking all reads and writes"))

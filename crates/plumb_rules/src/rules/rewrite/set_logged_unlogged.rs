@@ -51,14 +51,14 @@ impl Rule for SetLoggedUnlogged {
                 AlterTableType::AtSetUnLogged => "SET UNLOGGED",
                 _ => continue,
             };
-            if !cx.is_existing(&table) {
+            if !cx.is_existing(table) {
                 continue;
             }
             let mut f = cx.finding(
                 &Self::META,
                 format!(
                     "{what} rewrites {} while blocking all reads and writes",
-                    table_sql(&table)
+                    table_sql(table)
                 ),
             );
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
