@@ -304,3 +304,41 @@ fn no_orphan_snapshots() {
         "a fixture exists for a rule that does not"
     );
 }
+
+/// The engine parses with `parse_abridged`; on every fixture and example script it must see the
+/// same statements, spans and errors as the full parse.
+#[test]
+fn abridged_parse_matches_full_parse() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for dir in [
+        root.join("fixtures"),
+        root.join("../../examples/shop/migrations"),
+    ] {
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().filter_map(Result::ok) {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "sql") {
+                    files.push(p);
+                }
+            }
+        }
+    }
+    assert!(files.len() > 50);
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let full = plumb_sql::parse(&text);
+        let abridged = plumb_sql::parse_abridged(&text);
+        let shape = |p: &plumb_sql::ParsedSql| {
+            p.statements
+                .iter()
+                .map(|s| (s.start, s.end, std::mem::discriminant(&s.node)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(shape(&full), shape(&abridged), "{}", f.display());
+        assert_eq!(full.errors, abridged.errors, "{}", f.display());
+    }
+}

@@ -58,14 +58,17 @@ pub fn parse(text: &str) -> ParsedSql {
     out
 }
 
-/// Like [`parse`], but the defining query of `CREATE VIEW` and `CREATE MATERIALIZED VIEW` is
-/// dropped from the tree (marked [`Statement::abridged`]).
+/// Like [`parse`], but bodies that migration linting never looks into are dropped from the tree
+/// (the statement is marked [`Statement::abridged`]):
+/// - the query of `CREATE [MATERIALIZED] VIEW` (replaced by `SELECT 1`);
+/// - the rows of `INSERT` (replaced by `DEFAULT VALUES`);
+/// - the body of `CREATE FUNCTION`/`PROCEDURE` and `DO` (replaced by an empty string).
 ///
-/// The whole text is still checked by PostgreSQL's parser, so syntax errors inside view bodies
-/// are still reported. Migration linting needs only a view's name; exporting the parse tree of
-/// large view queries is most of the parser's cost on real migration sets.
+/// The whole text is still checked by PostgreSQL's parser, so syntax errors inside those bodies
+/// are still reported. Exporting the parse trees of view queries, row data and function bodies
+/// is most of the parser's cost on real migration sets.
 pub fn parse_abridged(text: &str) -> ParsedSql {
-    if !mentions_view(text) || text.contains('\0') {
+    if !has_abridgeable(text) || text.contains('\0') {
         return parse(text);
     }
     let Ok(pieces) = pg_query::split_with_parser(text) else {
@@ -86,7 +89,7 @@ pub fn parse_abridged(text: &str) -> ParsedSql {
     for piece in pieces {
         let start = (piece.as_ptr() as usize).saturating_sub(base_ptr);
         let end = start + piece.len();
-        if let Some(node) = view_header(piece) {
+        if let Some(node) = abridged_node(piece) {
             flush(&mut run, &mut out);
             let (s, e) = trim_trivia(text, start, end);
             out.statements.push(Statement {
@@ -104,10 +107,113 @@ pub fn parse_abridged(text: &str) -> ParsedSql {
     out
 }
 
-fn mentions_view(text: &str) -> bool {
-    text.as_bytes()
-        .windows(4)
-        .any(|w| w.eq_ignore_ascii_case(b"view"))
+fn has_abridgeable(text: &str) -> bool {
+    text.as_bytes().windows(4).any(|w| {
+        w.eq_ignore_ascii_case(b"view")
+            || w.eq_ignore_ascii_case(b"inse")
+            || w.eq_ignore_ascii_case(b"func")
+            || w.eq_ignore_ascii_case(b"proc")
+            || w.eq_ignore_ascii_case(b"do $")
+            || w.eq_ignore_ascii_case(b"do '")
+    })
+}
+
+/// The abridged parse tree of a statement whose body linting never needs, if it is one.
+fn abridged_node(piece: &str) -> Option<NodeEnum> {
+    let words = leading_words(piece, 6);
+    let first = words.first()?;
+    let synthesized = if first.eq_ignore_ascii_case("insert") {
+        insert_header(piece)?
+    } else if first.eq_ignore_ascii_case("do") {
+        "DO ''".to_owned()
+    } else if first.eq_ignore_ascii_case("create")
+        && words
+            .iter()
+            .skip(1)
+            .take(3)
+            .any(|w| w.eq_ignore_ascii_case("function") || w.eq_ignore_ascii_case("procedure"))
+    {
+        routine_without_body(piece)?
+    } else {
+        return view_header(piece);
+    };
+    let tree = ffi::parse_protobuf(&synthesized).ok()?;
+    let mut stmts = tree.stmts.into_iter();
+    let node = stmts.next()?.stmt?.node?;
+    if stmts.next().is_some() {
+        return None;
+    }
+    matches!(
+        node,
+        NodeEnum::InsertStmt(_) | NodeEnum::DoStmt(_) | NodeEnum::CreateFunctionStmt(_)
+    )
+    .then_some(node)
+}
+
+/// `INSERT INTO target` of an INSERT, followed by `DEFAULT VALUES`.
+fn insert_header(piece: &str) -> Option<String> {
+    let (start, end) = trim_trivia(piece, 0, piece.len());
+    let stmt = &piece[start..end];
+    let upper = stmt.get(..stmt.len().min(300))?.to_ascii_uppercase();
+    if !upper.starts_with("INSERT") {
+        return None;
+    }
+    let into = upper.find("INTO ")? + 5;
+    let rest = &upper[into..];
+    let stop = rest
+        .find(|c: char| c == '(' || c.is_ascii_whitespace())
+        .unwrap_or(rest.len());
+    // Only plain `INSERT INTO name` or `schema.name` (no quoting): the rest falls back.
+    let target = stmt[into..into + stop].trim();
+    let plain = !target.is_empty()
+        && target
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+    plain.then(|| format!("INSERT INTO {target} DEFAULT VALUES"))
+}
+
+/// A CREATE FUNCTION/PROCEDURE with its `AS '...'` or `AS $tag$...$tag$` body emptied.
+fn routine_without_body(piece: &str) -> Option<String> {
+    let b = piece.as_bytes();
+    let mut from = 0;
+    // Find `AS` followed by a string literal, outside parentheses.
+    loop {
+        let at = from + top_level_as(&piece[from..])?;
+        let mut i = at + 2;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        match b.get(i) {
+            Some(b'$') => {
+                let tag_end = i + 1 + piece[i + 1..].find('$')?;
+                let tag = &piece[i..=tag_end];
+                if !tag[1..tag.len() - 1]
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'_')
+                {
+                    return None;
+                }
+                let close = tag_end + 1 + piece[tag_end + 1..].find(tag)?;
+                return Some(format!(
+                    "{}AS ''{}",
+                    &piece[..at],
+                    &piece[close + tag.len()..]
+                ));
+            }
+            Some(b'\'') => {
+                let mut j = i + 1;
+                loop {
+                    match b.get(j)? {
+                        b'\'' if b.get(j + 1) == Some(&b'\'') => j += 2,
+                        b'\'' => break,
+                        _ => j += 1,
+                    }
+                }
+                return Some(format!("{}AS ''{}", &piece[..at], &piece[j + 1..]));
+            }
+            _ => from = at + 2,
+        }
+    }
 }
 
 /// For `CREATE [OR REPLACE] [TEMP] [RECURSIVE|MATERIALIZED] VIEW name ... AS query`, the parse tree
@@ -343,6 +449,22 @@ mod tests {
             panic!()
         };
         assert_eq!(v.view.as_ref().unwrap().relname, "As");
+        let text = "INSERT INTO public.t (a) VALUES (1), (2);\nCREATE OR REPLACE FUNCTION f(x int) RETURNS int AS $body$ SELECT x; $body$ LANGUAGE sql;\nDO $$ BEGIN PERFORM 1; END $$;\nCREATE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT ''a''::int';";
+        let full = parse(text);
+        let abridged = parse_abridged(text);
+        assert_eq!(full.statements.len(), 4);
+        for (f, a) in full.statements.iter().zip(&abridged.statements) {
+            assert_eq!((f.start, f.end), (a.start, a.end));
+            assert_eq!(
+                std::mem::discriminant(&f.node),
+                std::mem::discriminant(&a.node)
+            );
+            assert!(a.abridged);
+        }
+        let NodeEnum::InsertStmt(i) = &abridged.statements[0].node else {
+            panic!()
+        };
+        assert_eq!(i.relation.as_ref().unwrap().relname, "t");
         // A syntax error inside a view body is still found.
         let bad = parse_abridged("CREATE VIEW v AS SELEC 1;");
         assert_eq!(bad.errors.len(), 1);
