@@ -4,6 +4,8 @@
 //! statement. Statements that do not change the schema (DML, SET, ...) are no-ops; statement
 //! forms not modelled yet are reported by [`Applied::Unmodelled`] so callers can say so.
 
+use std::sync::Arc;
+
 use imbl::OrdMap;
 use plumb_sql::ast::{self, strings};
 use plumb_sql::protobuf::{self, AlterTableType, ConstrType, Node, ObjectType};
@@ -122,7 +124,8 @@ impl Catalog {
                         );
                     } else {
                         // CREATE TABLE AS: columns come from the query, which is not typed here.
-                        self.tables.insert(name.clone(), empty_table(name));
+                        self.tables
+                            .insert(name.clone(), Arc::new(empty_table(name)));
                     }
                 }
                 Applied::Changed
@@ -130,7 +133,8 @@ impl Catalog {
             NodeEnum::SelectStmt(s) if s.into_clause.is_some() => {
                 if let Some(rel) = s.into_clause.as_ref().and_then(|i| i.rel.as_ref()) {
                     let name = QualifiedName::from_range_var(rel);
-                    self.tables.insert(name.clone(), empty_table(name));
+                    self.tables
+                        .insert(name.clone(), Arc::new(empty_table(name)));
                 }
                 Applied::Changed
             }
@@ -199,17 +203,17 @@ impl Catalog {
         for elt in &c.table_elts {
             match node(elt) {
                 Some(NodeEnum::ColumnDef(col)) => {
-                    let (column, constraints) = column_from_def(&name, col);
+                    let (column, constraints) = column_from_def(col);
                     table.columns.push(column);
                     pending.extend(constraints);
                 }
-                Some(NodeEnum::Constraint(con)) => pending.push((None, (**con).clone())),
+                Some(NodeEnum::Constraint(con)) => pending.push((None, &**con)),
                 _ => {}
             }
         }
-        self.tables.insert(name.clone(), table);
+        self.tables.insert(name.clone(), Arc::new(table));
         for (col, con) in pending {
-            self.add_constraint(&name, col.as_deref(), &con);
+            self.add_constraint(&name, col.as_deref(), con);
         }
     }
 
@@ -221,8 +225,8 @@ impl Catalog {
                 let Some(NodeEnum::ColumnDef(col)) = def else {
                     return;
                 };
-                let (column, constraints) = column_from_def(table, col);
-                let Some(t) = self.tables.get_mut(table) else {
+                let (column, constraints) = column_from_def(col);
+                let Some(t) = self.table_mut(table) else {
                     return;
                 };
                 if cmd.missing_ok && t.column(&column.name).is_some() {
@@ -230,11 +234,11 @@ impl Catalog {
                 }
                 t.columns.push(column);
                 for (col, con) in constraints {
-                    self.add_constraint(table, col.as_deref(), &con);
+                    self.add_constraint(table, col.as_deref(), con);
                 }
             }
             AlterTableType::AtDropColumn => {
-                if let Some(t) = self.tables.get_mut(table) {
+                if let Some(t) = self.table_mut(table) {
                     t.columns.retain(|c| c.name != cmd.name);
                     t.constraints.retain(|c| !c.columns.contains(&cmd.name));
                 }
@@ -274,7 +278,7 @@ impl Catalog {
                 }
             }
             AlterTableType::AtValidateConstraint => {
-                if let Some(t) = self.tables.get_mut(table) {
+                if let Some(t) = self.table_mut(table) {
                     for c in &mut t.constraints {
                         if c.name == cmd.name {
                             c.validated = true;
@@ -283,14 +287,14 @@ impl Catalog {
                 }
             }
             AlterTableType::AtDropConstraint => {
-                if let Some(t) = self.tables.get_mut(table) {
+                if let Some(t) = self.table_mut(table) {
                     t.constraints.retain(|c| c.name != cmd.name);
                 }
                 let idx = QualifiedName::new(Some(&table.schema), &cmd.name);
                 self.indexes.remove(&idx);
             }
             AlterTableType::AtSetLogged | AlterTableType::AtSetUnLogged => {
-                if let Some(t) = self.tables.get_mut(table) {
+                if let Some(t) = self.table_mut(table) {
                     t.unlogged = subtype == AlterTableType::AtSetUnLogged;
                 }
             }
@@ -313,7 +317,7 @@ impl Catalog {
                 if let Some(NodeEnum::PartitionCmd(p)) = def {
                     if let Some(rv) = &p.name {
                         let part = QualifiedName::from_range_var(rv);
-                        if let Some(t) = self.tables.get_mut(&part) {
+                        if let Some(t) = self.table_mut(&part) {
                             t.partition_of = Some(table.clone());
                         }
                     }
@@ -323,7 +327,7 @@ impl Catalog {
                 if let Some(NodeEnum::PartitionCmd(p)) = def {
                     if let Some(rv) = &p.name {
                         let part = QualifiedName::from_range_var(rv);
-                        if let Some(t) = self.tables.get_mut(&part) {
+                        if let Some(t) = self.table_mut(&part) {
                             t.partition_of = None;
                         }
                     }
@@ -334,7 +338,7 @@ impl Catalog {
     }
 
     fn column_mut(&mut self, table: &QualifiedName, column: &str) -> Option<&mut Column> {
-        self.tables.get_mut(table)?.column_mut(column)
+        self.table_mut(table)?.column_mut(column)
     }
 
     fn add_constraint(
@@ -411,7 +415,7 @@ impl Catalog {
             if con.indexname.is_empty() || existing.is_some() {
                 self.indexes.insert(
                     QualifiedName::new(Some(&table.schema), &name),
-                    Index {
+                    Arc::new(Index {
                         name: QualifiedName::new(Some(&table.schema), &name),
                         table: table.clone(),
                         columns: index_columns.clone(),
@@ -423,14 +427,14 @@ impl Catalog {
                             con.access_method.clone()
                         },
                         predicate: None,
-                    },
+                    }),
                 );
             }
             if columns.is_empty() {
                 columns = index_columns;
             }
         }
-        if let Some(t) = self.tables.get_mut(table) {
+        if let Some(t) = self.table_mut(table) {
             t.constraints.push(Constraint {
                 name,
                 kind,
@@ -461,7 +465,7 @@ impl Catalog {
         }
         self.indexes.insert(
             name.clone(),
-            Index {
+            Arc::new(Index {
                 name,
                 table,
                 columns,
@@ -477,7 +481,7 @@ impl Catalog {
                     i.access_method.clone()
                 },
                 predicate: i.where_clause.as_deref().and_then(ast::expr_sql),
-            },
+            }),
         );
     }
 
@@ -542,7 +546,7 @@ impl Catalog {
             ObjectType::ObjectTable | ObjectType::ObjectForeignTable => {
                 if let Some(mut t) = self.tables.remove(&target) {
                     let new = QualifiedName::new(Some(&target.schema), &r.newname);
-                    t.name = new.clone();
+                    Arc::make_mut(&mut t).name = new.clone();
                     for_each_mut(
                         &mut self.indexes,
                         |i| i.table == target,
@@ -559,12 +563,13 @@ impl Catalog {
             }
             ObjectType::ObjectIndex => {
                 if let Some(mut i) = self.indexes.remove(&target) {
-                    i.name = QualifiedName::new(Some(&target.schema), &r.newname);
+                    Arc::make_mut(&mut i).name =
+                        QualifiedName::new(Some(&target.schema), &r.newname);
                     self.indexes.insert(i.name.clone(), i);
                 }
             }
             ObjectType::ObjectColumn => {
-                if let Some(t) = self.tables.get_mut(&target) {
+                if let Some(t) = self.table_mut(&target) {
                     if let Some(c) = t.column_mut(&r.subname) {
                         c.name.clone_from(&r.newname);
                     }
@@ -589,7 +594,7 @@ impl Catalog {
                 );
             }
             ObjectType::ObjectTabconstraint => {
-                if let Some(t) = self.tables.get_mut(&target) {
+                if let Some(t) = self.table_mut(&target) {
                     for c in &mut t.constraints {
                         if c.name == r.subname {
                             c.name.clone_from(&r.newname);
@@ -616,7 +621,7 @@ fn retain<K: Ord + Clone, V: Clone>(map: &mut OrdMap<K, V>, keep: impl Fn(&K, &V
 
 /// Mutates the values that match, copying only their paths.
 fn for_each_mut<K: Ord + Clone, V: Clone>(
-    map: &mut OrdMap<K, V>,
+    map: &mut OrdMap<K, Arc<V>>,
     matches: impl Fn(&V) -> bool,
     mut change: impl FnMut(&mut V),
 ) {
@@ -627,7 +632,7 @@ fn for_each_mut<K: Ord + Clone, V: Clone>(
         .collect();
     for k in keys {
         if let Some(v) = map.get_mut(&k) {
-            change(v);
+            change(Arc::make_mut(v));
         }
     }
 }
@@ -643,12 +648,9 @@ fn empty_table(name: QualifiedName) -> Table {
     }
 }
 
-type PendingConstraint = (Option<String>, protobuf::Constraint);
+type PendingConstraint<'a> = (Option<String>, &'a protobuf::Constraint);
 
-fn column_from_def(
-    _table: &QualifiedName,
-    col: &protobuf::ColumnDef,
-) -> (Column, Vec<PendingConstraint>) {
+fn column_from_def(col: &protobuf::ColumnDef) -> (Column, Vec<PendingConstraint<'_>>) {
     let type_name = col
         .type_name
         .as_ref()
@@ -697,7 +699,7 @@ fn column_from_def(
             | ConstrType::ConstrCheck
             | ConstrType::ConstrForeign
             | ConstrType::ConstrExclusion => {
-                pending.push((Some(col.colname.clone()), (**con).clone()));
+                pending.push((Some(col.colname.clone()), &**con));
             }
             _ => {}
         }

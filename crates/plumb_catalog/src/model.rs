@@ -1,6 +1,7 @@
 //! The catalog's data types.
 
 use std::fmt;
+use std::sync::Arc;
 
 use imbl::OrdMap;
 
@@ -204,16 +205,17 @@ pub struct EnumType {
 
 /// The schema model.
 ///
-/// Maps are persistent (structurally shared): cloning a catalog is O(1) and a change copies only
-/// the path to what changed. The lint engine clones the catalog for every down migration.
+/// Maps are persistent (structurally shared) and tables and indexes are shared behind `Arc`:
+/// cloning a catalog is O(1) and a change copies only the path to what changed and the one
+/// table or index changed. The lint engine clones the catalog for every down migration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Catalog {
     /// Schemas other than the built-in ones.
     pub schemas: Vec<String>,
     /// Tables by name.
-    pub tables: OrdMap<QualifiedName, Table>,
+    pub tables: OrdMap<QualifiedName, Arc<Table>>,
     /// Indexes by name.
-    pub indexes: OrdMap<QualifiedName, Index>,
+    pub indexes: OrdMap<QualifiedName, Arc<Index>>,
     /// Views and materialized views by name.
     pub views: OrdMap<QualifiedName, View>,
     /// Enum types by name.
@@ -223,7 +225,12 @@ pub struct Catalog {
 impl Catalog {
     /// A table by name.
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
-        self.tables.get(name)
+        self.tables.get(name).map(|t| &**t)
+    }
+
+    /// A table to change, copied first if a clone of the catalog shares it.
+    pub fn table_mut(&mut self, name: &QualifiedName) -> Option<&mut Table> {
+        self.tables.get_mut(name).map(Arc::make_mut)
     }
 
     /// Indexes of a table, in name order.
@@ -231,6 +238,9 @@ impl Catalog {
         &'a self,
         table: &'a QualifiedName,
     ) -> impl Iterator<Item = &'a Index> + 'a {
-        self.indexes.values().filter(move |i| &i.table == table)
+        self.indexes
+            .values()
+            .map(|i| &**i)
+            .filter(move |i| &i.table == table)
     }
 }
