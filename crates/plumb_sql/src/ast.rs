@@ -83,7 +83,9 @@ pub fn canonical_type(name: &str) -> String {
         "double precision" | "float" => "float8",
         "boolean" => "bool",
         "character varying" => "varchar",
-        "character" | "char" => "bpchar",
+        // Only quoted names reach this map (the grammar already turns `char(n)` into
+        // pg_catalog.bpchar), and quoted "char" is PostgreSQL's internal one-byte type.
+        "character" => "bpchar",
         "decimal" => "numeric",
         "timestamp with time zone" => "timestamptz",
         "timestamp without time zone" => "timestamp",

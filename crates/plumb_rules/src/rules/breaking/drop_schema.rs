@@ -65,9 +65,6 @@ impl Rule for DropSchema {
             if tables.is_empty() && !cascade {
                 continue;
             }
-            if tables.is_empty() && cx.catalog.schemas.iter().any(|s| s == schema) {
-                // Created by an earlier migration but holds no known tables: still a blind cascade.
-            }
             let mut f = cx.finding(
                 &Self::META,
                 if tables.is_empty() {

@@ -52,7 +52,7 @@ declare_rule! {
 
 impl Rule for AttachPartitionScans {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (_, cmd) in cx.alter_cmds {
+        for (parent, cmd) in cx.alter_cmds {
             if subtype(cmd) != plumb_sql::protobuf::AlterTableType::AtAttachPartition {
                 continue;
             }
@@ -81,7 +81,7 @@ impl Rule for AttachPartitionScans {
             f.fix = Some(fix(
                 "prove the bound with a validated CHECK first",
                 format!("ALTER TABLE {t} ADD CONSTRAINT {con} CHECK (true /* the partition bound as an expression */) NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {con};\n{};\nALTER TABLE {t} DROP CONSTRAINT {con};", cx.sql()),
-                Some(format!("ALTER TABLE {} DETACH PARTITION {t};", cx.sql().split_whitespace().nth(2).unwrap_or("parent"))),
+                Some(format!("ALTER TABLE {} DETACH PARTITION {t};", table_sql(parent))),
                 Applicability::DisplayOnly,
             ));
             out.push(f);
