@@ -280,7 +280,12 @@ fn no_orphan_snapshots() {
     let orphans: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| !names.contains(n))
+        .filter(|n| {
+            std::path::Path::new(n)
+                .extension()
+                .is_some_and(|e| e == "snap")
+                && !names.contains(n)
+        })
         .collect();
     assert!(orphans.is_empty(), "snapshots without a rule: {orphans:?}");
     // Fixtures too: every fixture file belongs to a rule of its family folder.

@@ -1,9 +1,8 @@
 use plumb_diagnostics::Finding;
 
 use crate::context::StatementContext;
-use crate::fix::{ident, table_sql};
 use crate::registry::Rule;
-use crate::rules::types::{column_type, defined_columns, type_finding};
+use crate::rules::types::check_column_types;
 
 declare_rule! {
     /// ## What it does
@@ -44,25 +43,13 @@ declare_rule! {
 
 impl Rule for AvoidChar {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (table, col) in defined_columns(cx.stmt) {
-            let ty = column_type(col);
-            let Some(better) = ty.starts_with("bpchar").then_some("text") else {
-                continue;
-            };
-            let message = format!(
-                "{}.{} is {ty}: it pads with spaces that compare inconsistently",
-                table_sql(&table),
-                ident(&col.colname)
-            );
-            out.push(type_finding(
-                cx,
-                &Self::META,
-                &table,
-                col,
-                message,
-                "Use text (with a CHECK on length if needed)",
-                better,
-            ));
-        }
+        check_column_types(
+            cx,
+            &Self::META,
+            out,
+            |ty| ty.starts_with("bpchar").then_some("text"),
+            "it pads with spaces that compare inconsistently",
+            "Use text (with a CHECK on length if needed)",
+        );
     }
 }

@@ -49,6 +49,17 @@ pub(crate) fn column_type(col: &ColumnDef) -> String {
         .unwrap_or_default()
 }
 
+/// The type a column really has: `serial` is `integer` with a sequence default, and
+/// `ALTER COLUMN ... TYPE serial` does not exist.
+fn storage_type(ty: &str) -> &str {
+    match ty {
+        "serial" => "integer",
+        "bigserial" => "bigint",
+        "smallserial" => "smallint",
+        other => other,
+    }
+}
+
 /// A type-choice finding with a fix that defines the column with `better` instead.
 pub(crate) fn type_finding(
     cx: &StatementContext<'_>,
@@ -68,10 +79,34 @@ pub(crate) fn type_finding(
         format!("ALTER TABLE {t} ALTER COLUMN {c} TYPE {better};"),
         Some(format!(
             "ALTER TABLE {t} ALTER COLUMN {c} TYPE {};",
-            column_type(col)
+            storage_type(&column_type(col))
         )),
         Applicability::DisplayOnly,
     ));
     f.notes.push("on a new table, change the type in the CREATE TABLE itself; the ALTER shown is for a table that already has rows".to_owned());
     f
+}
+
+/// The whole check of a simple type-choice rule: for every defined column whose type `better_for`
+/// maps to a better type, a finding saying `why`, with `help`.
+pub(crate) fn check_column_types(
+    cx: &StatementContext<'_>,
+    meta: &RuleMeta,
+    out: &mut Vec<Finding>,
+    better_for: impl Fn(&str) -> Option<&'static str>,
+    why: &str,
+    help: &str,
+) {
+    for (table, col) in defined_columns(cx.stmt) {
+        let ty = column_type(col);
+        let Some(better) = better_for(&ty) else {
+            continue;
+        };
+        let message = format!(
+            "{}.{} is {ty}: {why}",
+            table_sql(&table),
+            ident(&col.colname)
+        );
+        out.push(type_finding(cx, meta, &table, col, message, help, better));
+    }
 }

@@ -1,9 +1,8 @@
 use plumb_diagnostics::Finding;
 
 use crate::context::StatementContext;
-use crate::fix::{ident, table_sql};
 use crate::registry::Rule;
-use crate::rules::types::{column_type, defined_columns, type_finding};
+use crate::rules::types::check_column_types;
 
 declare_rule! {
     /// ## What it does
@@ -44,21 +43,13 @@ declare_rule! {
 
 impl Rule for PreferJsonb {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (table, col) in defined_columns(cx.stmt) {
-            let ty = column_type(col);
-            let Some(better) = (ty == "json").then_some("jsonb") else {
-                continue;
-            };
-            let message = format!("{}.{} is {ty}: it is re-parsed on every access, cannot be GIN-indexed and has no equality operator", table_sql(&table), ident(&col.colname));
-            out.push(type_finding(
-                cx,
-                &Self::META,
-                &table,
-                col,
-                message,
-                "Use jsonb",
-                better,
-            ));
-        }
+        check_column_types(
+            cx,
+            &Self::META,
+            out,
+            |ty| (ty == "json").then_some("jsonb"),
+            "it is re-parsed on every access, cannot be GIN-indexed and has no equality operator",
+            "Use jsonb",
+        );
     }
 }

@@ -1,9 +1,8 @@
 use plumb_diagnostics::Finding;
 
 use crate::context::StatementContext;
-use crate::fix::{ident, table_sql};
 use crate::registry::Rule;
-use crate::rules::types::{column_type, defined_columns, type_finding};
+use crate::rules::types::check_column_types;
 
 declare_rule! {
     /// ## What it does
@@ -44,25 +43,13 @@ declare_rule! {
 
 impl Rule for PreferTextOverVarchar {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (table, col) in defined_columns(cx.stmt) {
-            let ty = column_type(col);
-            let Some(better) = ty.starts_with("varchar(").then_some("text") else {
-                continue;
-            };
-            let message = format!(
-                "{}.{} is {ty}: text with a CHECK on length is as fast and easier to change",
-                table_sql(&table),
-                ident(&col.colname)
-            );
-            out.push(type_finding(
-                cx,
-                &Self::META,
-                &table,
-                col,
-                message,
-                "Use text, with a CHECK (length(col) <= n) if the limit is a real rule",
-                better,
-            ));
-        }
+        check_column_types(
+            cx,
+            &Self::META,
+            out,
+            |ty| ty.starts_with("varchar(").then_some("text"),
+            "text with a CHECK on length is as fast and easier to change",
+            "Use text, with a CHECK (length(col) <= n) if the limit is a real rule",
+        );
     }
 }

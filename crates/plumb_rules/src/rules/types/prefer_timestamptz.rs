@@ -1,9 +1,8 @@
 use plumb_diagnostics::Finding;
 
 use crate::context::StatementContext;
-use crate::fix::{ident, table_sql};
 use crate::registry::Rule;
-use crate::rules::types::{column_type, defined_columns, type_finding};
+use crate::rules::types::check_column_types;
 
 declare_rule! {
     /// ## What it does
@@ -44,25 +43,13 @@ declare_rule! {
 
 impl Rule for PreferTimestamptz {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
-        for (table, col) in defined_columns(cx.stmt) {
-            let ty = column_type(col);
-            let Some(better) = (ty == "timestamp").then_some("timestamptz") else {
-                continue;
-            };
-            let message = format!(
-                "{}.{} is {ty}: it records no time zone, so instants are ambiguous",
-                table_sql(&table),
-                ident(&col.colname)
-            );
-            out.push(type_finding(
-                cx,
-                &Self::META,
-                &table,
-                col,
-                message,
-                "Use timestamptz",
-                better,
-            ));
-        }
+        check_column_types(
+            cx,
+            &Self::META,
+            out,
+            |ty| (ty == "timestamp").then_some("timestamptz"),
+            "it records no time zone, so instants are ambiguous",
+            "Use timestamptz",
+        );
     }
 }
