@@ -130,3 +130,9 @@ pub fn excerpt(sql: &str) -> String {
         line.to_owned()
     }
 }
+
+/// One batch of a backfill: `UPDATE t SET <set> WHERE ctid IN (SELECT ctid FROM t WHERE
+/// <pending> LIMIT 10000);`, to repeat outside the DDL transaction until it updates no row.
+pub fn batch_update(table: &str, set: &str, pending: &str) -> String {
+    format!("UPDATE {table} SET {set} WHERE ctid IN (SELECT ctid FROM {table} WHERE {pending} LIMIT 10000);")
+}

@@ -2,7 +2,7 @@ use plumb_diagnostics::{Applicability, Finding};
 use plumb_sql::protobuf::ConstrType;
 
 use crate::context::{fix, StatementContext};
-use crate::fix::{ident, step, table_sql};
+use crate::fix::{batch_update, ident, step, table_sql};
 use crate::registry::Rule;
 use crate::rules::{added_column, column_constraints};
 
@@ -88,9 +88,10 @@ impl Rule for AddNotNullColumnWithoutDefault {
             );
             f.help = "Add the column nullable, backfill it, then enforce NOT NULL with a validated CHECK; or give it a constant default".to_owned();
             let sql = format!(
-                "{}ALTER TABLE {t} ADD COLUMN {c} {type_name};\n{}UPDATE {t} SET {c} = NULL /* the value for existing rows */ WHERE ctid IN (SELECT ctid FROM {t} WHERE {c} IS NULL LIMIT 10000);\n{}ALTER TABLE {t} ADD CONSTRAINT {con} CHECK ({c} IS NOT NULL) NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {con};\nALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;\nALTER TABLE {t} DROP CONSTRAINT {con};",
+                "{}ALTER TABLE {t} ADD COLUMN {c} {type_name};\n{}{}\n{}ALTER TABLE {t} ADD CONSTRAINT {con} CHECK ({c} IS NOT NULL) NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {con};\nALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;\nALTER TABLE {t} DROP CONSTRAINT {con};",
                 step(1, "add the column nullable (catalog-only)"),
                 step(2, "backfill in batches outside the DDL transaction"),
+                batch_update(&t, &format!("{c} = NULL /* the value for existing rows */"), &format!("{c} IS NULL")),
                 step(3, "in a later migration: prove and enforce NOT NULL without a long lock"),
             );
             f.fix = Some(fix(

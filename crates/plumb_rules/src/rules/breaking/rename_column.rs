@@ -4,7 +4,7 @@ use plumb_sql::protobuf::ObjectType;
 use plumb_sql::NodeEnum;
 
 use crate::context::{fix, StatementContext};
-use crate::fix::{ident, step, table_sql};
+use crate::fix::{batch_update, ident, step, table_sql};
 use crate::registry::Rule;
 
 declare_rule! {
@@ -76,9 +76,10 @@ impl Rule for RenameColumn {
         f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
         f.help = "Expand and contract: add the new column, write both, backfill, move reads, drop the old column in a later release".to_owned();
         let sql = format!(
-            "{}ALTER TABLE {t} ADD COLUMN {new} {type_name};\n{}UPDATE {t} SET {new} = {old} WHERE ctid IN (SELECT ctid FROM {t} WHERE {new} IS NULL AND {old} IS NOT NULL LIMIT 10000);\n{}ALTER TABLE {t} DROP COLUMN {old};",
+            "{}ALTER TABLE {t} ADD COLUMN {new} {type_name};\n{}{}\n{}ALTER TABLE {t} DROP COLUMN {old};",
             step(1, "release 1: add the new column; the application writes both"),
             step(2, "backfill in batches; then the application reads the new column"),
+            batch_update(&t, &format!("{new} = {old}"), &format!("{new} IS NULL AND {old} IS NOT NULL")),
             step(3, "release 2, once nothing uses the old column"),
         );
         f.fix = Some(fix(

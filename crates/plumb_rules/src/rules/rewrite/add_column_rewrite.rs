@@ -2,7 +2,7 @@ use plumb_diagnostics::{Applicability, Finding};
 use plumb_sql::protobuf::{self, ConstrType};
 
 use crate::context::{fix, StatementContext};
-use crate::fix::{ident, step, table_sql};
+use crate::fix::{batch_update, ident, step, table_sql};
 use crate::registry::Rule;
 use crate::rules::{added_column, column_constraints};
 
@@ -157,9 +157,10 @@ impl Rule for AddColumnRewrite {
                 .and_then(plumb_sql::ast::expr_sql);
             if let Some(d) = default_sql {
                 let sql = format!(
-                    "{}ALTER TABLE {t} ADD COLUMN {c} {base};\nALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d};\n{}UPDATE {t} SET {c} = {d} WHERE ctid IN (SELECT ctid FROM {t} WHERE {c} IS NULL LIMIT 10000);",
+                    "{}ALTER TABLE {t} ADD COLUMN {c} {base};\nALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d};\n{}{}",
                     step(1, "add the column and the default for new rows (catalog-only)"),
                     step(2, "backfill in batches outside the DDL transaction; repeat until no rows are updated"),
+                    batch_update(&t, &format!("{c} = {d}"), &format!("{c} IS NULL")),
                 );
                 f.fix = Some(fix(
                     "add, default, then backfill in batches",

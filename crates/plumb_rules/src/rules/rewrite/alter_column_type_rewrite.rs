@@ -4,7 +4,7 @@ use plumb_sql::protobuf::{self, AlterTableType};
 use plumb_sql::NodeEnum;
 
 use crate::context::{fix, StatementContext};
-use crate::fix::{ident, step, table_sql};
+use crate::fix::{batch_update, ident, step, table_sql};
 use crate::registry::Rule;
 use crate::rules::subtype;
 
@@ -145,9 +145,10 @@ impl Rule for AlterColumnTypeRewrite {
             }
             let tmp = ident(&format!("{}_new", cmd.name));
             let sql = format!(
-                "{}ALTER TABLE {t} ADD COLUMN {tmp} {new};\n{}UPDATE {t} SET {tmp} = {c}::{new} WHERE {tmp} IS NULL AND ctid IN (SELECT ctid FROM {t} WHERE {tmp} IS NULL LIMIT 10000);\n{}ALTER TABLE {t} RENAME COLUMN {c} TO {};\nALTER TABLE {t} RENAME COLUMN {tmp} TO {c};",
+                "{}ALTER TABLE {t} ADD COLUMN {tmp} {new};\n{}{}\n{}ALTER TABLE {t} RENAME COLUMN {c} TO {};\nALTER TABLE {t} RENAME COLUMN {tmp} TO {c};",
                 step(1, "add the new column (catalog-only); keep it in sync from the application or a trigger"),
                 step(2, "backfill in batches outside the DDL transaction; repeat until no rows are updated"),
+                batch_update(&t, &format!("{tmp} = {c}::{new}"), &format!("{tmp} IS NULL")),
                 step(3, "once every reader uses the new type: swap the names in one short transaction"),
                 ident(&format!("{}_old", cmd.name)),
             );
