@@ -80,7 +80,9 @@ impl Rule for PreferBigintKeys {
         for (table, col) in defined_columns(cx.stmt) {
             let ty = column_type(col);
             let better = match ty.as_str() {
-                "int4" | "serial" | "int2" | "smallserial" => "bigint",
+                // A serial key keeps its sequence default as bigserial.
+                "serial" | "smallserial" => "bigserial",
+                "int4" | "int2" => "bigint",
                 _ => continue,
             };
             let is_pk = pk.contains(&col.colname)
