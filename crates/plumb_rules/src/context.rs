@@ -70,6 +70,8 @@ pub struct StatementContext<'a> {
     pub start: usize,
     /// End of the statement (the `;` excluded).
     pub end: usize,
+    /// Offset the parse tree's `location` fields are relative to.
+    pub base: usize,
     /// The script.
     pub source: Source<'a>,
     /// The schema before this statement.

@@ -234,6 +234,7 @@ fn run_script(
                 stmt: &stmt.node,
                 start: stmt.start,
                 end: stmt.end,
+                base: stmt.base,
                 source,
                 catalog,
                 settings,

@@ -14,6 +14,10 @@ pub struct Statement {
     pub start: usize,
     /// Byte offset just past the statement's last token (the `;` excluded).
     pub end: usize,
+    /// Byte offset that the `location` fields inside `node` are relative to: a node at
+    /// `location` L starts at byte `base + L` of the text. For an abridged statement only the
+    /// locations in its header (before the dropped body) are meaningful.
+    pub base: usize,
     /// True when the tree omits the statement's body (see [`parse_abridged`]): a view's query is
     /// replaced by `SELECT 1`. The span still covers the whole statement.
     pub abridged: bool,
@@ -96,6 +100,7 @@ pub fn parse_abridged(text: &str) -> ParsedSql {
                 node,
                 start: s,
                 end: e,
+                base: start,
                 abridged: true,
             });
         } else {
@@ -313,6 +318,7 @@ fn push_statements(
             node,
             start,
             end,
+            base,
             abridged: false,
         });
     }
