@@ -77,6 +77,16 @@ fn sarif_github_and_markdown() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["version"], "2.1.0");
     assert!(!v["runs"][0]["results"].as_array().unwrap().is_empty());
+    let schema: serde_json::Value = serde_json::from_str(include_str!(
+        "../../plumb_report/tests/data/sarif-schema-2.1.0.json"
+    ))
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&v)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
     let o = plumb(&["lint", SHOP, "--format", "github"]);
     let gh = stdout(&o);
     assert!(
