@@ -419,6 +419,20 @@ fn file_migrations(files: &[&PathBuf], layout: Layout) -> Result<Vec<Migration>,
     Ok(out)
 }
 
+/// `text` with everything outside `start..end` replaced by spaces (line breaks kept), so that a
+/// section of a file keeps the byte offsets, lines and columns it has in the whole file.
+pub fn blank_outside(text: &str, start: usize, end: usize) -> String {
+    text.char_indices()
+        .map(|(at, c)| {
+            if (start..end).contains(&at) || c == '\n' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect()
+}
+
 /// Splits a dbmate file into its sections, blanking the other section so positions stay true.
 fn dbmate_migration(path: &Path, text: &str) -> Migration {
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("-");
@@ -452,16 +466,7 @@ fn dbmate_migration(path: &Path, text: &str) -> Migration {
                 .rfind('\n')
                 .map_or(0, |p| p + 1)
         });
-        let blanked: String = text
-            .char_indices()
-            .map(|(at, c)| {
-                if (start..end).contains(&at) || c == '\n' {
-                    c
-                } else {
-                    ' '
-                }
-            })
-            .collect();
+        let blanked = blank_outside(text, start, end);
         let script = Script {
             path: display(path),
             text: blanked,

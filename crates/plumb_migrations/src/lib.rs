@@ -8,7 +8,7 @@ mod layout;
 mod read;
 mod version;
 
-pub use layout::{discover, from_files, from_stdin, Layout};
+pub use layout::{blank_outside, discover, from_files, from_stdin, Layout};
 pub use read::read_stdin;
 pub use read::{read_sql_file, ReadError};
 pub use version::compare_versions;

@@ -12,8 +12,10 @@
 
 use std::path::PathBuf;
 
+mod common;
+
+use common::fixture_set;
 use plumb_diagnostics::Location;
-use plumb_migrations::{Direction, Layout, Migration, MigrationSet, Script};
 use plumb_rules::{lint, Settings, RULES};
 use postgres::{Client, NoTls};
 
@@ -201,54 +203,10 @@ fn fixes_and_rollbacks_run_on_postgresql() {
 
 /// Lints a fixture with its `-- @migration` sections as separate migrations, as the rule test does.
 fn fixture_findings(text: &str) -> Vec<plumb_diagnostics::Finding> {
-    let mut starts = Vec::new();
-    let mut offset = 0;
-    let mut pg_version = plumb_rules::NEWEST_PG;
-    let mut layout = Layout::Plain;
-    for line in text.split_inclusive('\n') {
-        let t = line.trim();
-        if t.starts_with("-- @migration") {
-            starts.push(offset);
-        }
-        if let Some(v) = t.strip_prefix("-- @pg ") {
-            pg_version = v.trim().parse().unwrap();
-        }
-        if let Some(l) = t.strip_prefix("-- @layout ") {
-            layout = Layout::parse(l.trim()).unwrap();
-        }
-        offset += line.len();
-    }
-    let migrations = starts
-        .iter()
-        .enumerate()
-        .map(|(i, &start)| {
-            let end = starts.get(i + 1).copied().unwrap_or(text.len());
-            let blanked: String = text
-                .char_indices()
-                .map(|(at, c)| {
-                    if (start..end).contains(&at) || c == '\n' {
-                        c
-                    } else {
-                        ' '
-                    }
-                })
-                .collect();
-            Migration {
-                version: (i + 1).to_string(),
-                name: String::new(),
-                up: Some(Script {
-                    path: "f.sql".into(),
-                    text: blanked,
-                    direction: Direction::Up,
-                    transaction: layout.default_transaction(),
-                }),
-                down: None,
-            }
-        })
-        .collect();
+    let (set, pg_version) = fixture_set("f.sql", text);
     let settings = Settings {
         pg_version,
         ..Settings::default()
     };
-    lint(&[MigrationSet { layout, migrations }], &settings, None).findings
+    lint(&[set], &settings, None).findings
 }

@@ -9,8 +9,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+mod common;
+
+use common::fixture_set;
 use plumb_diagnostics::{Finding, Location};
-use plumb_migrations::{Direction, Layout, Migration, MigrationSet, Script};
 use plumb_report::Report;
 use plumb_rules::{lint, Settings, RULES};
 
@@ -19,54 +21,6 @@ fn fixture_path(family: &str, name: &str) -> PathBuf {
         .join("fixtures")
         .join(family)
         .join(format!("{name}.sql"))
-}
-
-/// Splits a fixture into migrations, blanking the other sections so positions stay true.
-fn fixture_set(rel: &str, text: &str) -> (MigrationSet, u32) {
-    let mut layout = Layout::Plain;
-    let mut pg_version = plumb_rules::NEWEST_PG;
-    let mut starts = Vec::new();
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let t = line.trim();
-        if let Some(l) = t.strip_prefix("-- @layout ") {
-            layout = Layout::parse(l.trim()).expect("known layout");
-        }
-        if let Some(v) = t.strip_prefix("-- @pg ") {
-            pg_version = v.trim().parse().expect("pg version");
-        }
-        if t.starts_with("-- @migration") {
-            starts.push(offset);
-        }
-        offset += line.len();
-    }
-    assert!(!starts.is_empty(), "{rel}: no `-- @migration` section");
-    let mut migrations = Vec::new();
-    for (i, &start) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).copied().unwrap_or(text.len());
-        let blanked: String = text
-            .char_indices()
-            .map(|(at, c)| {
-                if (start..end).contains(&at) || c == '\n' {
-                    c
-                } else {
-                    ' '
-                }
-            })
-            .collect();
-        migrations.push(Migration {
-            version: format!("{}", i + 1),
-            name: String::new(),
-            up: Some(Script {
-                path: rel.to_owned(),
-                text: blanked,
-                direction: Direction::Up,
-                transaction: layout.default_transaction(),
-            }),
-            down: None,
-        });
-    }
-    (MigrationSet { layout, migrations }, pg_version)
 }
 
 /// The marker (`fires` / `ok`) on the line just before byte `start`.
