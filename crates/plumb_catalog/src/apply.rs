@@ -1,19 +1,22 @@
-//! Interpreting DDL statements into the catalog.
+//! Interpreting DDL statements into the catalog: dispatch, tables, columns, constraints, indexes,
+//! drops and renames. Sequences, functions, types, policies, grants and comments are in
+//! `objects.rs`.
 //!
 //! [`Catalog::apply`] changes the model the way PostgreSQL would change its catalogs for one
 //! statement. Statements that do not change the schema (DML, SET, ...) are no-ops; statement
-//! forms not modelled yet are reported by [`Applied::Unmodelled`] so callers can say so.
+//! forms not modelled are reported by [`Applied::Unmodelled`] so callers can say so.
 
 use std::sync::Arc;
 
 use imbl::OrdMap;
 use plumb_sql::ast::{self, strings};
+use plumb_sql::canon::canonical_expr;
 use plumb_sql::protobuf::{self, AlterTableType, ConstrType, Node, ObjectType};
 use plumb_sql::NodeEnum;
 
 use crate::model::{
-    Catalog, Column, Constraint, ConstraintKind, EnumType, Index, QualifiedName, Table, TableKind,
-    View,
+    Catalog, Column, Constraint, ConstraintKind, EnumType, FkAction, Identity, Index,
+    QualifiedName, Sequence, Table, TableKind, View,
 };
 
 /// What applying a statement did to the model.
@@ -23,12 +26,17 @@ pub enum Applied {
     Changed,
     /// The statement does not change the schema (DML, SET, SELECT, ...).
     NoSchemaChange,
-    /// A schema-changing statement whose effect the model does not represent yet.
+    /// A schema-changing statement whose effect the model does not represent; the text names
+    /// the statement form, e.g. `CREATE OPERATOR`.
     Unmodelled(&'static str),
 }
 
-fn node(n: &Node) -> Option<&NodeEnum> {
+pub(crate) fn node(n: &Node) -> Option<&NodeEnum> {
     n.node.as_ref()
+}
+
+pub(crate) fn owned_strings(nodes: &[Node]) -> Vec<String> {
+    strings(nodes).into_iter().map(str::to_owned).collect()
 }
 
 impl Catalog {
@@ -39,31 +47,13 @@ impl Catalog {
                 self.create_table(c);
                 Applied::Changed
             }
-            NodeEnum::AlterTableStmt(a) => {
-                if a.objtype == ObjectType::ObjectTable as i32 {
-                    if let Some(rv) = &a.relation {
-                        let table = QualifiedName::from_range_var(rv);
-                        for cmd in &a.cmds {
-                            if let Some(NodeEnum::AlterTableCmd(cmd)) = node(cmd) {
-                                self.alter_table(&table, cmd);
-                            }
-                        }
-                    }
-                }
-                Applied::Changed
-            }
+            NodeEnum::AlterTableStmt(a) => self.alter_table_stmt(a),
             NodeEnum::IndexStmt(i) => {
                 self.create_index(i);
                 Applied::Changed
             }
-            NodeEnum::DropStmt(d) => {
-                self.drop(d);
-                Applied::Changed
-            }
-            NodeEnum::RenameStmt(r) => {
-                self.rename(r);
-                Applied::Changed
-            }
+            NodeEnum::DropStmt(d) => self.drop(d),
+            NodeEnum::RenameStmt(r) => self.rename(r),
             NodeEnum::CreateEnumStmt(e) => {
                 if let Some(name) = QualifiedName::from_parts(&strings(&e.type_name)) {
                     let values = e
@@ -72,7 +62,14 @@ impl Catalog {
                         .filter_map(ast::string_of)
                         .map(str::to_owned)
                         .collect();
-                    self.enums.insert(name.clone(), EnumType { name, values });
+                    self.enums.insert(
+                        name.clone(),
+                        EnumType {
+                            name,
+                            values,
+                            comment: None,
+                        },
+                    );
                 }
                 Applied::Changed
             }
@@ -86,26 +83,48 @@ impl Catalog {
                                 }
                             }
                         } else if !t.values.contains(&e.new_val) {
-                            t.values.push(e.new_val.clone());
+                            let at = if e.new_val_neighbor.is_empty() {
+                                None
+                            } else {
+                                t.values.iter().position(|v| *v == e.new_val_neighbor)
+                            };
+                            match at {
+                                Some(i) if e.new_val_is_after => {
+                                    t.values.insert(i + 1, e.new_val.clone());
+                                }
+                                Some(i) => t.values.insert(i, e.new_val.clone()),
+                                None => t.values.push(e.new_val.clone()),
+                            }
                         }
                     }
                 }
                 Applied::Changed
             }
             NodeEnum::CreateSchemaStmt(s) => {
-                if !self.schemas.contains(&s.schemaname) {
-                    self.schemas.push(s.schemaname.clone());
+                if !s.schemaname.is_empty() && s.schemaname != crate::DEFAULT_SCHEMA {
+                    self.schemas.insert(s.schemaname.clone());
+                }
+                // CREATE SCHEMA ... CREATE TABLE ... creates its elements in the new schema.
+                for elt in &s.schema_elts {
+                    if let Some(inner) = node(elt) {
+                        let mut inner = inner.clone();
+                        set_default_schema(&mut inner, &s.schemaname);
+                        self.apply(&inner);
+                    }
                 }
                 Applied::Changed
             }
             NodeEnum::ViewStmt(v) => {
                 if let Some(rv) = &v.view {
                     let name = QualifiedName::from_range_var(rv);
+                    let comment = self.views.get(&name).and_then(|v| v.comment.clone());
                     self.views.insert(
                         name.clone(),
                         View {
                             name,
                             materialized: false,
+                            owner: None,
+                            comment,
                         },
                     );
                 }
@@ -120,12 +139,16 @@ impl Catalog {
                             View {
                                 name,
                                 materialized: true,
+                                owner: None,
+                                comment: None,
                             },
                         );
                     } else {
-                        // CREATE TABLE AS: columns come from the query, which is not typed here.
-                        self.tables
-                            .insert(name.clone(), Arc::new(empty_table(name)));
+                        if c.if_not_exists && self.tables.contains_key(&name) {
+                            return Applied::Changed;
+                        }
+                        self.tables.insert(name.clone(), Arc::new(Table::new(name)));
+                        return Applied::Unmodelled("CREATE TABLE AS (columns come from a query)");
                     }
                 }
                 Applied::Changed
@@ -133,10 +156,9 @@ impl Catalog {
             NodeEnum::SelectStmt(s) if s.into_clause.is_some() => {
                 if let Some(rel) = s.into_clause.as_ref().and_then(|i| i.rel.as_ref()) {
                     let name = QualifiedName::from_range_var(rel);
-                    self.tables
-                        .insert(name.clone(), Arc::new(empty_table(name)));
+                    self.tables.insert(name.clone(), Arc::new(Table::new(name)));
                 }
-                Applied::Changed
+                Applied::Unmodelled("SELECT INTO (columns come from a query)")
             }
             NodeEnum::SelectStmt(_)
             | NodeEnum::InsertStmt(_)
@@ -144,6 +166,7 @@ impl Catalog {
             | NodeEnum::DeleteStmt(_)
             | NodeEnum::MergeStmt(_)
             | NodeEnum::VariableSetStmt(_)
+            | NodeEnum::VariableShowStmt(_)
             | NodeEnum::TransactionStmt(_)
             | NodeEnum::VacuumStmt(_)
             | NodeEnum::ClusterStmt(_)
@@ -152,25 +175,34 @@ impl Catalog {
             | NodeEnum::LockStmt(_)
             | NodeEnum::TruncateStmt(_)
             | NodeEnum::DoStmt(_)
-            | NodeEnum::CommentStmt(_)
-            | NodeEnum::GrantStmt(_)
             | NodeEnum::GrantRoleStmt(_)
             | NodeEnum::NotifyStmt(_)
+            | NodeEnum::ListenStmt(_)
+            | NodeEnum::UnlistenStmt(_)
             | NodeEnum::CopyStmt(_)
             | NodeEnum::ExplainStmt(_)
-            | NodeEnum::CallStmt(_) => Applied::NoSchemaChange,
-            NodeEnum::CreateFunctionStmt(_) => Applied::Unmodelled("CREATE FUNCTION"),
-            NodeEnum::CreateTrigStmt(_) => Applied::Unmodelled("CREATE TRIGGER"),
-            NodeEnum::CreateExtensionStmt(_) => Applied::Unmodelled("CREATE EXTENSION"),
-            NodeEnum::CreateSeqStmt(_) => Applied::Unmodelled("CREATE SEQUENCE"),
-            NodeEnum::AlterSeqStmt(_) => Applied::Unmodelled("ALTER SEQUENCE"),
-            NodeEnum::CreateDomainStmt(_) => Applied::Unmodelled("CREATE DOMAIN"),
-            NodeEnum::AlterDomainStmt(_) => Applied::Unmodelled("ALTER DOMAIN"),
-            NodeEnum::CompositeTypeStmt(_) => Applied::Unmodelled("CREATE TYPE AS"),
-            NodeEnum::CreatePolicyStmt(_) => Applied::Unmodelled("CREATE POLICY"),
-            NodeEnum::AlterOwnerStmt(_) => Applied::Unmodelled("ALTER OWNER"),
-            NodeEnum::AlterObjectSchemaStmt(_) => Applied::Unmodelled("ALTER SET SCHEMA"),
-            _ => Applied::Unmodelled("other statement"),
+            | NodeEnum::CallStmt(_)
+            | NodeEnum::CheckPointStmt(_)
+            | NodeEnum::DiscardStmt(_)
+            | NodeEnum::PrepareStmt(_)
+            | NodeEnum::ExecuteStmt(_)
+            | NodeEnum::DeallocateStmt(_)
+            | NodeEnum::DeclareCursorStmt(_)
+            | NodeEnum::FetchStmt(_)
+            | NodeEnum::ClosePortalStmt(_)
+            | NodeEnum::ConstraintsSetStmt(_)
+            | NodeEnum::LoadStmt(_)
+            // Roles, databases and server settings live outside a database's schema.
+            | NodeEnum::CreateRoleStmt(_)
+            | NodeEnum::AlterRoleStmt(_)
+            | NodeEnum::AlterRoleSetStmt(_)
+            | NodeEnum::DropRoleStmt(_)
+            | NodeEnum::CreatedbStmt(_)
+            | NodeEnum::AlterDatabaseStmt(_)
+            | NodeEnum::AlterDatabaseSetStmt(_)
+            | NodeEnum::DropdbStmt(_)
+            | NodeEnum::AlterSystemStmt(_) => Applied::NoSchemaChange,
+            other => self.apply_object(other),
         }
     }
 
@@ -180,23 +212,42 @@ impl Catalog {
         if c.if_not_exists && self.tables.contains_key(&name) {
             return;
         }
-        let mut table = empty_table(name.clone());
+        let mut table = Table::new(name.clone());
         table.unlogged = rv.relpersistence == "u";
         if c.partspec.is_some() {
             table.kind = TableKind::Partitioned;
         }
+        let parents: Vec<QualifiedName> = c
+            .inh_relations
+            .iter()
+            .filter_map(|n| match node(n) {
+                Some(NodeEnum::RangeVar(p)) => Some(QualifiedName::from_range_var(p)),
+                _ => None,
+            })
+            .collect();
         if c.partbound.is_some() {
-            table.partition_of = c
-                .inh_relations
-                .first()
-                .and_then(node)
-                .and_then(|n| match n {
-                    NodeEnum::RangeVar(p) => Some(QualifiedName::from_range_var(p)),
-                    _ => None,
-                });
-            // A partition has its parent's columns.
-            if let Some(parent) = table.partition_of.as_ref().and_then(|p| self.tables.get(p)) {
-                table.columns.clone_from(&parent.columns);
+            table.partition_of = parents.first().cloned();
+        }
+        // Partitions and inheritance children start with their parents' columns, NOT NULL and
+        // defaults, and inherit CHECK constraints.
+        let mut inherited_checks = Vec::new();
+        for p in &parents {
+            if let Some(parent) = self.tables.get(p) {
+                for col in &parent.columns {
+                    if table.column(&col.name).is_none() {
+                        let mut col = col.clone();
+                        col.identity = None;
+                        col.comment = None;
+                        table.columns.push(col);
+                    }
+                }
+                inherited_checks.extend(
+                    parent
+                        .constraints
+                        .iter()
+                        .filter(|k| matches!(k.kind, ConstraintKind::Check { .. }))
+                        .cloned(),
+                );
             }
         }
         let mut pending = Vec::new();
@@ -204,70 +255,280 @@ impl Catalog {
             match node(elt) {
                 Some(NodeEnum::ColumnDef(col)) => {
                     let (column, constraints) = column_from_def(col);
-                    table.columns.push(column);
-                    pending.extend(constraints);
+                    if let Some(existing) = table.column_mut(&column.name) {
+                        // A partition's column clause adds options to the inherited column.
+                        existing.not_null |= column.not_null;
+                        if column.default.is_some() {
+                            existing.default = column.default;
+                        }
+                    } else {
+                        table.columns.push(column);
+                    }
+                    pending.push((col.colname.clone(), col, constraints));
                 }
-                Some(NodeEnum::Constraint(con)) => pending.push((None, &**con)),
+                Some(NodeEnum::TableLikeClause(like)) => {
+                    if let Some(src) = like
+                        .relation
+                        .as_ref()
+                        .map(QualifiedName::from_range_var)
+                        .and_then(|n| self.tables.get(&n))
+                    {
+                        // CREATE_TABLE_LIKE_DEFAULTS = 1 << 3, _ALL = all bits.
+                        let defaults = like.options & (1 << 3) != 0;
+                        for col in &src.columns {
+                            let mut col = col.clone();
+                            col.identity = None;
+                            col.comment = None;
+                            if !defaults {
+                                col.default = None;
+                            }
+                            table.columns.push(col);
+                        }
+                    }
+                }
                 _ => {}
             }
         }
+        for k in inherited_checks {
+            table.put_constraint(k);
+        }
         self.tables.insert(name.clone(), Arc::new(table));
-        for (col, con) in pending {
-            self.add_constraint(&name, col.as_deref(), con);
+        for (colname, col, constraints) in pending {
+            self.column_added(&name, &colname, col);
+            for con in constraints {
+                self.add_constraint(&name, Some(&colname), con);
+            }
+        }
+        for elt in &c.table_elts {
+            if let Some(NodeEnum::Constraint(con)) = node(elt) {
+                self.add_constraint(&name, None, con);
+            }
         }
     }
 
-    fn alter_table(&mut self, table: &QualifiedName, cmd: &protobuf::AlterTableCmd) {
+    /// The sequences a new column implies: serial types and identity columns own one.
+    fn column_added(&mut self, table: &QualifiedName, column: &str, def: &protobuf::ColumnDef) {
+        let serial = def
+            .type_name
+            .as_ref()
+            .map(ast::type_name)
+            .and_then(|t| serial_base(&t));
+        if let Some(base) = serial {
+            let seq = self.choose_relation_name(&table.schema, &table.name, column, "seq");
+            let mut s = Sequence::with_defaults(seq.clone(), base, 1);
+            s.owned_by = Some((table.clone(), column.to_owned()));
+            self.sequences.insert(seq.clone(), s);
+            let default = nextval_sql(&seq);
+            if let Some(c) = self.column_mut(table, column) {
+                c.default = Some(default);
+            }
+            return;
+        }
+        for c in &def.constraints {
+            if let Some(NodeEnum::Constraint(con)) = node(c) {
+                if con.contype == ConstrType::ConstrIdentity as i32 {
+                    self.add_identity_sequence(table, column, &con.options);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn add_identity_sequence(
+        &mut self,
+        table: &QualifiedName,
+        column: &str,
+        options: &[Node],
+    ) {
+        let type_name = self
+            .table(table)
+            .and_then(|t| t.column(column))
+            .map_or_else(|| "int8".to_owned(), |c| c.type_name.clone());
+        let explicit = options.iter().find_map(|o| match node(o) {
+            Some(NodeEnum::DefElem(d)) if d.defname == "sequence_name" => {
+                d.arg.as_deref().and_then(node).and_then(|a| match a {
+                    NodeEnum::List(l) => QualifiedName::from_parts(&strings(&l.items)),
+                    _ => None,
+                })
+            }
+            _ => None,
+        });
+        let seq = explicit.unwrap_or_else(|| {
+            self.choose_relation_name(&table.schema, &table.name, column, "seq")
+        });
+        let data_type = if matches!(type_name.as_str(), "int2" | "int4" | "int8") {
+            type_name
+        } else {
+            "int8".to_owned()
+        };
+        let mut s = Sequence::with_defaults(seq.clone(), &data_type, 1);
+        crate::objects::apply_sequence_options(&mut s, options, true);
+        s.owned_by = Some((table.clone(), column.to_owned()));
+        self.sequences.insert(seq, s);
+    }
+
+    /// PostgreSQL's `ChooseRelationName`: `<name1>_<name2>_<label>`, truncated to 63 bytes and
+    /// numbered until it is free in the schema.
+    pub(crate) fn choose_relation_name(
+        &self,
+        schema: &str,
+        name1: &str,
+        name2: &str,
+        label: &str,
+    ) -> QualifiedName {
+        let mut pass = 0;
+        loop {
+            let suffix = if pass == 0 {
+                label.to_owned()
+            } else {
+                format!("{label}{pass}")
+            };
+            let candidate =
+                QualifiedName::new(Some(schema), &make_object_name(name1, name2, &suffix));
+            if !self.relation_exists(&candidate) {
+                return candidate;
+            }
+            pass += 1;
+        }
+    }
+
+    fn relation_exists(&self, name: &QualifiedName) -> bool {
+        self.tables.contains_key(name)
+            || self.indexes.contains_key(name)
+            || self.sequences.contains_key(name)
+            || self.views.contains_key(name)
+            || self.composite_types.contains_key(name)
+    }
+
+    fn alter_table_stmt(&mut self, a: &protobuf::AlterTableStmt) -> Applied {
+        let Some(rv) = &a.relation else {
+            return Applied::Changed;
+        };
+        let target = QualifiedName::from_range_var(rv);
+        let objtype = ObjectType::try_from(a.objtype).unwrap_or(ObjectType::Undefined);
+        let mut result = Applied::Changed;
+        for cmd in &a.cmds {
+            let Some(NodeEnum::AlterTableCmd(cmd)) = node(cmd) else {
+                continue;
+            };
+            let r = match objtype {
+                ObjectType::ObjectTable | ObjectType::ObjectForeignTable => {
+                    self.alter_table(&target, cmd)
+                }
+                ObjectType::ObjectIndex => Self::alter_index(cmd),
+                ObjectType::ObjectView | ObjectType::ObjectMatview => {
+                    if cmd.subtype == AlterTableType::AtChangeOwner as i32 {
+                        let owner = cmd.newowner.as_ref().and_then(crate::objects::role_name);
+                        if let Some(v) = self.views.get_mut(&target) {
+                            v.owner = owner;
+                        }
+                        Applied::Changed
+                    } else {
+                        Applied::Changed
+                    }
+                }
+                ObjectType::ObjectSequence => {
+                    if cmd.subtype == AlterTableType::AtChangeOwner as i32 {
+                        Applied::Changed
+                    } else {
+                        Applied::Unmodelled("ALTER SEQUENCE (table form)")
+                    }
+                }
+                _ => Applied::Unmodelled("ALTER TABLE on this object type"),
+            };
+            if r != Applied::Changed {
+                result = r;
+            }
+        }
+        result
+    }
+
+    fn alter_index(cmd: &protobuf::AlterTableCmd) -> Applied {
+        let subtype = AlterTableType::try_from(cmd.subtype).unwrap_or(AlterTableType::Undefined);
+        match subtype {
+            // ALTER INDEX parent ATTACH PARTITION child: both indexes already exist.
+            AlterTableType::AtAttachPartition
+            | AlterTableType::AtSetRelOptions
+            | AlterTableType::AtResetRelOptions
+            | AlterTableType::AtSetTableSpace
+            | AlterTableType::AtSetStatistics => Applied::Changed,
+            _ => Applied::Unmodelled("ALTER INDEX"),
+        }
+    }
+
+    fn alter_table(&mut self, table: &QualifiedName, cmd: &protobuf::AlterTableCmd) -> Applied {
         let def = cmd.def.as_deref().and_then(node);
         let subtype = AlterTableType::try_from(cmd.subtype).unwrap_or(AlterTableType::Undefined);
         match subtype {
             AlterTableType::AtAddColumn => {
                 let Some(NodeEnum::ColumnDef(col)) = def else {
-                    return;
+                    return Applied::Changed;
                 };
                 let (column, constraints) = column_from_def(col);
                 let Some(t) = self.table_mut(table) else {
-                    return;
+                    return Applied::Changed;
                 };
                 if cmd.missing_ok && t.column(&column.name).is_some() {
-                    return;
+                    return Applied::Changed;
                 }
+                let name = column.name.clone();
                 t.columns.push(column);
-                for (col, con) in constraints {
-                    self.add_constraint(table, col.as_deref(), con);
+                self.column_added(table, &name, col);
+                for con in constraints {
+                    self.add_constraint(table, Some(&name), con);
                 }
-            }
-            AlterTableType::AtDropColumn => {
-                if let Some(t) = self.table_mut(table) {
-                    t.columns.retain(|c| c.name != cmd.name);
-                    t.constraints.retain(|c| !c.columns.contains(&cmd.name));
-                }
-                retain(&mut self.indexes, |_, i| {
-                    !(&i.table == table && i.columns.contains(&cmd.name))
-                });
-            }
-            AlterTableType::AtAlterColumnType => {
-                let Some(NodeEnum::ColumnDef(col)) = def else {
-                    return;
-                };
-                if let Some(c) = self.column_mut(table, &cmd.name) {
-                    if let Some(t) = &col.type_name {
-                        c.type_name = ast::type_name(t);
+                // A column added to a partitioned table is added to its partitions.
+                for child in self.children_of(table) {
+                    if let Some(c) = self.table(table).and_then(|t| t.column(&name)).cloned() {
+                        if let Some(t) = self.table_mut(&child) {
+                            if t.column(&name).is_none() {
+                                t.columns.push(Column {
+                                    identity: None,
+                                    comment: None,
+                                    ..c
+                                });
+                            }
+                        }
                     }
                 }
             }
-            AlterTableType::AtSetNotNull => {
+            AlterTableType::AtDropColumn => self.drop_column(table, &cmd.name),
+            AlterTableType::AtAlterColumnType => {
+                let Some(NodeEnum::ColumnDef(col)) = def else {
+                    return Applied::Changed;
+                };
+                let Some(new_type) = col.type_name.as_ref().map(ast::type_name) else {
+                    return Applied::Changed;
+                };
+                let mut identity = false;
                 if let Some(c) = self.column_mut(table, &cmd.name) {
-                    c.not_null = true;
+                    c.type_name.clone_from(&new_type);
+                    identity = c.identity.is_some();
+                    if let Some(coll) = col.coll_clause.as_deref() {
+                        c.collation = collation_name(coll);
+                    }
+                }
+                if identity {
+                    self.retype_owned_sequence(table, &cmd.name, &new_type);
+                }
+                for child in self.children_of(table) {
+                    if let Some(c) = self.column_mut(&child, &cmd.name) {
+                        c.type_name.clone_from(&new_type);
+                    }
                 }
             }
-            AlterTableType::AtDropNotNull => {
+            AlterTableType::AtSetNotNull | AlterTableType::AtDropNotNull => {
+                let not_null = subtype == AlterTableType::AtSetNotNull;
                 if let Some(c) = self.column_mut(table, &cmd.name) {
-                    c.not_null = false;
+                    c.not_null = not_null;
+                }
+                for child in self.children_of(table) {
+                    if let Some(c) = self.column_mut(&child, &cmd.name) {
+                        c.not_null = not_null;
+                    }
                 }
             }
             AlterTableType::AtColumnDefault => {
-                let sql = cmd.def.as_deref().and_then(ast::expr_sql);
+                let sql = cmd.def.as_deref().and_then(default_sql);
                 if let Some(c) = self.column_mut(table, &cmd.name) {
                     c.default = sql;
                 }
@@ -286,12 +547,26 @@ impl Catalog {
                     }
                 }
             }
+            AlterTableType::AtAlterConstraint => {
+                if let Some(NodeEnum::Constraint(con)) = def {
+                    if let Some(t) = self.table_mut(table) {
+                        for c in &mut t.constraints {
+                            if c.name == con.conname {
+                                c.deferrable = con.deferrable;
+                                c.initially_deferred = con.initdeferred;
+                            }
+                        }
+                    }
+                }
+            }
             AlterTableType::AtDropConstraint => {
                 if let Some(t) = self.table_mut(table) {
                     t.constraints.retain(|c| c.name != cmd.name);
                 }
                 let idx = QualifiedName::new(Some(&table.schema), &cmd.name);
-                self.indexes.remove(&idx);
+                if self.indexes.get(&idx).is_some_and(|i| &i.table == table) {
+                    self.indexes.remove(&idx);
+                }
             }
             AlterTableType::AtSetLogged | AlterTableType::AtSetUnLogged => {
                 if let Some(t) = self.table_mut(table) {
@@ -299,19 +574,53 @@ impl Catalog {
                 }
             }
             AlterTableType::AtAddIdentity => {
-                let ident = match def {
-                    Some(NodeEnum::Constraint(c)) if c.generated_when == "a" => 'a',
-                    _ => 'd',
+                let (ident, options) = match def {
+                    Some(NodeEnum::Constraint(c)) => (
+                        if c.generated_when == "a" {
+                            Identity::Always
+                        } else {
+                            Identity::ByDefault
+                        },
+                        c.options.clone(),
+                    ),
+                    _ => (Identity::ByDefault, Vec::new()),
                 };
                 if let Some(c) = self.column_mut(table, &cmd.name) {
                     c.identity = Some(ident);
                     c.not_null = true;
+                }
+                self.add_identity_sequence(table, &cmd.name, &options);
+            }
+            AlterTableType::AtSetIdentity => {
+                for o in &cmd
+                    .def
+                    .as_deref()
+                    .and_then(node)
+                    .map_or_else(Vec::new, |d| match d {
+                        NodeEnum::List(l) => l.items.clone(),
+                        _ => Vec::new(),
+                    })
+                {
+                    if let Some(NodeEnum::DefElem(d)) = node(o) {
+                        if d.defname == "generated" {
+                            let always =
+                                d.arg.as_deref().and_then(ast::int_const) == Some(i64::from(b'a'));
+                            if let Some(c) = self.column_mut(table, &cmd.name) {
+                                c.identity = Some(if always {
+                                    Identity::Always
+                                } else {
+                                    Identity::ByDefault
+                                });
+                            }
+                        }
+                    }
                 }
             }
             AlterTableType::AtDropIdentity => {
                 if let Some(c) = self.column_mut(table, &cmd.name) {
                     c.identity = None;
                 }
+                self.drop_owned_sequences(table, Some(&cmd.name));
             }
             AlterTableType::AtAttachPartition => {
                 if let Some(NodeEnum::PartitionCmd(p)) = def {
@@ -323,7 +632,7 @@ impl Catalog {
                     }
                 }
             }
-            AlterTableType::AtDetachPartition => {
+            AlterTableType::AtDetachPartition | AlterTableType::AtDetachPartitionFinalize => {
                 if let Some(NodeEnum::PartitionCmd(p)) = def {
                     if let Some(rv) = &p.name {
                         let part = QualifiedName::from_range_var(rv);
@@ -333,11 +642,143 @@ impl Catalog {
                     }
                 }
             }
-            _ => {}
+            AlterTableType::AtEnableRowSecurity | AlterTableType::AtDisableRowSecurity => {
+                if let Some(t) = self.table_mut(table) {
+                    t.rls_enabled = subtype == AlterTableType::AtEnableRowSecurity;
+                }
+            }
+            AlterTableType::AtForceRowSecurity | AlterTableType::AtNoForceRowSecurity => {
+                if let Some(t) = self.table_mut(table) {
+                    t.rls_forced = subtype == AlterTableType::AtForceRowSecurity;
+                }
+            }
+            AlterTableType::AtChangeOwner => {
+                let owner = cmd.newowner.as_ref().and_then(crate::objects::role_name);
+                if let Some(t) = self.table_mut(table) {
+                    t.owner = owner;
+                }
+            }
+            // Storage, statistics targets, reloptions, tablespaces, clustering, replica
+            // identity and trigger enabling do not change the modelled schema.
+            AlterTableType::AtSetStorage
+            | AlterTableType::AtSetCompression
+            | AlterTableType::AtSetStatistics
+            | AlterTableType::AtSetOptions
+            | AlterTableType::AtResetOptions
+            | AlterTableType::AtSetRelOptions
+            | AlterTableType::AtResetRelOptions
+            | AlterTableType::AtReplaceRelOptions
+            | AlterTableType::AtSetTableSpace
+            | AlterTableType::AtClusterOn
+            | AlterTableType::AtDropCluster
+            | AlterTableType::AtReplicaIdentity
+            | AlterTableType::AtEnableTrig
+            | AlterTableType::AtEnableAlwaysTrig
+            | AlterTableType::AtEnableReplicaTrig
+            | AlterTableType::AtDisableTrig
+            | AlterTableType::AtEnableTrigAll
+            | AlterTableType::AtDisableTrigAll
+            | AlterTableType::AtEnableTrigUser
+            | AlterTableType::AtDisableTrigUser
+            | AlterTableType::AtEnableRule
+            | AlterTableType::AtDisableRule
+            | AlterTableType::AtSetAccessMethod => {}
+            AlterTableType::AtAddInherit | AlterTableType::AtDropInherit => {
+                return Applied::Unmodelled("ALTER TABLE INHERIT");
+            }
+            AlterTableType::AtCookedColumnDefault | AlterTableType::AtSetExpression => {
+                return Applied::Unmodelled("ALTER COLUMN SET EXPRESSION");
+            }
+            AlterTableType::AtDropExpression => {
+                if let Some(c) = self.column_mut(table, &cmd.name) {
+                    c.generated = None;
+                }
+            }
+            _ => return Applied::Unmodelled("ALTER TABLE (other subcommand)"),
+        }
+        Applied::Changed
+    }
+
+    fn children_of(&self, table: &QualifiedName) -> Vec<QualifiedName> {
+        self.tables
+            .values()
+            .filter(|t| t.partition_of.as_ref() == Some(table))
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    fn drop_column(&mut self, table: &QualifiedName, column: &str) {
+        if let Some(t) = self.table_mut(table) {
+            t.columns.retain(|c| c.name != column);
+            t.constraints
+                .retain(|c| !c.columns.iter().any(|x| x == column));
+        }
+        retain(&mut self.indexes, |_, i| {
+            !(&i.table == table
+                && (i.columns.iter().any(|c| c == column) || i.include.iter().any(|c| c == column)))
+        });
+        // CASCADE drops foreign keys that reference the column.
+        self.drop_referencing_fks(table, Some(column));
+        self.drop_owned_sequences(table, Some(column));
+        for child in self.children_of(table) {
+            self.drop_column(&child, column);
         }
     }
 
-    fn column_mut(&mut self, table: &QualifiedName, column: &str) -> Option<&mut Column> {
+    fn drop_referencing_fks(&mut self, table: &QualifiedName, column: Option<&str>) {
+        let refers = |c: &Constraint| match &c.kind {
+            ConstraintKind::ForeignKey {
+                references,
+                ref_columns,
+                ..
+            } => {
+                references == table && column.is_none_or(|col| ref_columns.iter().any(|r| r == col))
+            }
+            _ => false,
+        };
+        for_each_mut(
+            &mut self.tables,
+            |t| t.constraints.iter().any(refers),
+            |t| t.constraints.retain(|c| !refers(c)),
+        );
+    }
+
+    pub(crate) fn drop_owned_sequences(&mut self, table: &QualifiedName, column: Option<&str>) {
+        retain(&mut self.sequences, |_, s| {
+            !s.owned_by
+                .as_ref()
+                .is_some_and(|(t, c)| t == table && column.is_none_or(|col| col == c))
+        });
+    }
+
+    fn retype_owned_sequence(&mut self, table: &QualifiedName, column: &str, new_type: &str) {
+        let new_type = if matches!(new_type, "int2" | "int4" | "int8") {
+            new_type
+        } else {
+            return;
+        };
+        crate::model::update_values(&mut self.sequences, |s| {
+            if s.owned_by
+                .as_ref()
+                .is_some_and(|(t, c)| t == table && c == column)
+            {
+                // ALTER SEQUENCE ... AS moves a bound that was the old type's limit.
+                if s.max_value == crate::model::int_type_max(&s.data_type) {
+                    s.max_value = crate::model::int_type_max(new_type);
+                }
+                if s.min_value == -crate::model::int_type_max(&s.data_type) - 1 {
+                    s.min_value = -crate::model::int_type_max(new_type) - 1;
+                }
+                new_type.clone_into(&mut s.data_type);
+            }
+        });
+    }
+
+    pub(crate) fn column_mut(
+        &mut self,
+        table: &QualifiedName,
+        column: &str,
+    ) -> Option<&mut Column> {
         self.table_mut(table)?.column_mut(column)
     }
 
@@ -349,11 +790,16 @@ impl Catalog {
     ) {
         let contype = ConstrType::try_from(con.contype).unwrap_or(ConstrType::Undefined);
         let mut columns: Vec<String> = match contype {
-            ConstrType::ConstrForeign => strings(&con.fk_attrs)
-                .into_iter()
-                .map(str::to_owned)
+            ConstrType::ConstrForeign => owned_strings(&con.fk_attrs),
+            ConstrType::ConstrExclusion => con
+                .exclusions
+                .iter()
+                .filter_map(|e| match node(e) {
+                    Some(NodeEnum::List(l)) => l.items.first().and_then(index_elem_sql),
+                    _ => None,
+                })
                 .collect(),
-            _ => strings(&con.keys).into_iter().map(str::to_owned).collect(),
+            _ => owned_strings(&con.keys),
         };
         if columns.is_empty() {
             if let Some(c) = column {
@@ -373,19 +819,24 @@ impl Catalog {
             ConstrType::ConstrUnique => ConstraintKind::Unique,
             ConstrType::ConstrForeign => {
                 let Some(pk) = &con.pktable else { return };
+                let references = QualifiedName::from_range_var(pk);
+                let mut ref_columns = owned_strings(&con.pk_attrs);
+                if ref_columns.is_empty() {
+                    if let Some(k) = self.table(&references).and_then(Table::primary_key) {
+                        ref_columns.clone_from(&k.columns);
+                    }
+                }
                 ConstraintKind::ForeignKey {
-                    references: QualifiedName::from_range_var(pk),
-                    ref_columns: strings(&con.pk_attrs)
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect(),
-                    on_delete: con.fk_del_action.chars().next().unwrap_or('a'),
+                    references,
+                    ref_columns,
+                    on_delete: FkAction::from_code(&con.fk_del_action),
+                    on_update: FkAction::from_code(&con.fk_upd_action),
                 }
             }
             ConstrType::ConstrCheck => {
                 let expr = con.raw_expr.as_deref();
                 ConstraintKind::Check {
-                    expr: expr.and_then(ast::expr_sql).unwrap_or_default(),
+                    expr: expr.and_then(canonical_expr).unwrap_or_default(),
                     not_null_column: expr.and_then(ast::is_not_null_test),
                 }
             }
@@ -393,54 +844,101 @@ impl Catalog {
             _ => return,
         };
         let name = if con.conname.is_empty() {
-            default_constraint_name(table, &columns, &kind)
+            self.default_constraint_name(table, &columns, &kind)
         } else {
             con.conname.clone()
         };
-        // UNIQUE and PRIMARY KEY constraints are backed by an index of the same name.
+        // UNIQUE, PRIMARY KEY and EXCLUDE constraints are backed by an index of the same name.
         if matches!(
             kind,
             ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion
         ) {
-            let index_name = if con.indexname.is_empty() {
-                name.clone()
+            let own = QualifiedName::new(Some(&table.schema), &name);
+            let existing = if con.indexname.is_empty() {
+                None
             } else {
-                con.indexname.clone()
+                // ADD CONSTRAINT ... USING INDEX renames the index to the constraint's name.
+                self.indexes
+                    .remove(&QualifiedName::new(Some(&table.schema), &con.indexname))
             };
-            let idx = QualifiedName::new(Some(&table.schema), &index_name);
-            let existing = self.indexes.remove(&idx);
-            let index_columns = existing
-                .as_ref()
-                .map_or_else(|| columns.clone(), |i| i.columns.clone());
-            if con.indexname.is_empty() || existing.is_some() {
-                self.indexes.insert(
-                    QualifiedName::new(Some(&table.schema), &name),
-                    Arc::new(Index {
-                        name: QualifiedName::new(Some(&table.schema), &name),
-                        table: table.clone(),
-                        columns: index_columns.clone(),
-                        include: Vec::new(),
-                        unique: kind != ConstraintKind::Exclusion,
-                        method: if con.access_method.is_empty() {
-                            "btree".into()
-                        } else {
-                            con.access_method.clone()
-                        },
-                        predicate: None,
-                    }),
-                );
-            }
+            let index = existing.map_or_else(
+                || Index {
+                    name: own.clone(),
+                    table: table.clone(),
+                    columns: columns.clone(),
+                    include: owned_strings(&con.including),
+                    unique: kind != ConstraintKind::Exclusion,
+                    method: if con.access_method.is_empty() {
+                        "btree".into()
+                    } else {
+                        con.access_method.clone()
+                    },
+                    predicate: con.where_clause.as_deref().and_then(canonical_expr),
+                    valid: true,
+                    comment: None,
+                    stats: None,
+                },
+                |i| Index {
+                    name: own.clone(),
+                    ..(*i).clone()
+                },
+            );
             if columns.is_empty() {
-                columns = index_columns;
+                columns.clone_from(&index.columns);
             }
+            self.indexes.insert(own, Arc::new(index));
         }
         if let Some(t) = self.table_mut(table) {
-            t.constraints.push(Constraint {
+            t.put_constraint(Constraint {
                 name,
                 kind,
                 columns,
                 validated,
+                deferrable: con.deferrable,
+                initially_deferred: con.initdeferred,
             });
+        }
+    }
+
+    /// PostgreSQL's generated constraint name (`ChooseConstraintName`), made unique among the
+    /// table's constraints and the schema's relations (for index-backed constraints).
+    fn default_constraint_name(
+        &self,
+        table: &QualifiedName,
+        columns: &[String],
+        kind: &ConstraintKind,
+    ) -> String {
+        let (cols, label) = match kind {
+            ConstraintKind::PrimaryKey => (String::new(), "pkey"),
+            ConstraintKind::Unique => (columns.join("_"), "key"),
+            ConstraintKind::ForeignKey { .. } => (columns.join("_"), "fkey"),
+            ConstraintKind::Check { .. } => (columns.first().cloned().unwrap_or_default(), "check"),
+            ConstraintKind::Exclusion => (columns.join("_"), "excl"),
+        };
+        let indexed = matches!(
+            kind,
+            ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion
+        );
+        let t = self.table(table);
+        let mut pass = 0;
+        loop {
+            let suffix = if pass == 0 {
+                label.to_owned()
+            } else {
+                format!("{label}{pass}")
+            };
+            let name = if cols.is_empty() {
+                make_object_name(&table.name, "", &suffix)
+            } else {
+                make_object_name(&table.name, &cols, &suffix)
+            };
+            let taken = t.is_some_and(|t| t.constraint(&name).is_some())
+                || (indexed
+                    && self.relation_exists(&QualifiedName::new(Some(&table.schema), &name)));
+            if !taken {
+                return name;
+            }
+            pass += 1;
         }
     }
 
@@ -449,17 +947,26 @@ impl Catalog {
         let table = QualifiedName::from_range_var(rv);
         let columns: Vec<String> = i.index_params.iter().filter_map(index_elem_sql).collect();
         let name = if i.idxname.is_empty() {
-            let mut n = table.name.clone();
-            for c in &columns {
-                n.push('_');
-                n.push_str(c);
-            }
-            n.push_str(if i.unique { "_key" } else { "_idx" });
-            n
+            // ChooseIndexName: <table>_<col>[_<col>...]_idx / _key, expressions named "expr".
+            let cols: Vec<String> = i
+                .index_params
+                .iter()
+                .map(|p| match node(p) {
+                    Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => e.name.clone(),
+                    _ => "expr".to_owned(),
+                })
+                .collect();
+            let label = if i.primary {
+                "pkey"
+            } else if i.unique {
+                "key"
+            } else {
+                "idx"
+            };
+            self.choose_relation_name(&table.schema, &table.name, &cols.join("_"), label)
         } else {
-            i.idxname.clone()
+            QualifiedName::new(Some(&table.schema), &i.idxname)
         };
-        let name = QualifiedName::new(Some(&table.schema), &name);
         if i.if_not_exists && self.indexes.contains_key(&name) {
             return;
         }
@@ -480,135 +987,311 @@ impl Catalog {
                 } else {
                     i.access_method.clone()
                 },
-                predicate: i.where_clause.as_deref().and_then(ast::expr_sql),
+                predicate: i.where_clause.as_deref().and_then(canonical_expr),
+                valid: true,
+                comment: None,
+                stats: None,
             }),
         );
     }
 
-    fn drop(&mut self, d: &protobuf::DropStmt) {
+    fn drop(&mut self, d: &protobuf::DropStmt) -> Applied {
         let kind = ObjectType::try_from(d.remove_type).unwrap_or(ObjectType::Undefined);
+        let mut result = Applied::Changed;
         for obj in &d.objects {
-            if kind == ObjectType::ObjectSchema {
-                if let Some(s) = ast::string_of(obj) {
-                    self.schemas.retain(|x| x != s);
-                    retain(&mut self.tables, |k, _| k.schema != s);
-                    retain(&mut self.indexes, |k, _| k.schema != s);
-                    retain(&mut self.views, |k, _| k.schema != s);
-                    retain(&mut self.enums, |k, _| k.schema != s);
+            match kind {
+                ObjectType::ObjectSchema => {
+                    if let Some(s) = ast::string_of(obj) {
+                        self.drop_schema(s);
+                    }
                 }
-            } else {
-                let Some(NodeEnum::List(l)) = node(obj) else {
-                    // DROP TYPE names come as a TypeName.
-                    if let Some(NodeEnum::TypeName(t)) = node(obj) {
-                        if let Some(name) = QualifiedName::from_parts(&strings(&t.names)) {
-                            self.enums.remove(&name);
+                ObjectType::ObjectTable
+                | ObjectType::ObjectForeignTable
+                | ObjectType::ObjectIndex
+                | ObjectType::ObjectView
+                | ObjectType::ObjectMatview
+                | ObjectType::ObjectSequence => {
+                    let Some(NodeEnum::List(l)) = node(obj) else {
+                        continue;
+                    };
+                    let Some(name) = QualifiedName::from_parts(&strings(&l.items)) else {
+                        continue;
+                    };
+                    match kind {
+                        ObjectType::ObjectIndex => {
+                            self.indexes.remove(&name);
                         }
+                        ObjectType::ObjectView | ObjectType::ObjectMatview => {
+                            self.views.remove(&name);
+                            self.drop_grants_on(&name);
+                        }
+                        ObjectType::ObjectSequence => {
+                            self.sequences.remove(&name);
+                            self.drop_grants_on(&name);
+                        }
+                        _ => self.drop_table(&name),
                     }
-                    continue;
-                };
-                let Some(name) = QualifiedName::from_parts(&strings(&l.items)) else {
-                    continue;
-                };
-                match kind {
-                    ObjectType::ObjectTable | ObjectType::ObjectForeignTable => {
-                        self.tables.remove(&name);
-                        retain(&mut self.indexes, |_, i| i.table != name);
+                }
+                _ => {
+                    let r = self.drop_object(kind, obj);
+                    if r != Applied::Changed {
+                        result = r;
                     }
-                    ObjectType::ObjectIndex => {
-                        self.indexes.remove(&name);
-                    }
-                    ObjectType::ObjectView | ObjectType::ObjectMatview => {
-                        self.views.remove(&name);
-                    }
-                    _ => {}
                 }
             }
         }
+        result
     }
 
-    fn rename(&mut self, r: &protobuf::RenameStmt) {
+    pub(crate) fn drop_table(&mut self, name: &QualifiedName) {
+        if self.tables.remove(name).is_none() {
+            return;
+        }
+        retain(&mut self.indexes, |_, i| &i.table != name);
+        self.drop_referencing_fks(name, None);
+        self.drop_owned_sequences(name, None);
+        self.drop_grants_on(name);
+        for child in self.children_of(name) {
+            self.drop_table(&child);
+        }
+    }
+
+    fn drop_schema(&mut self, s: &str) {
+        self.schemas.remove(s);
+        let tables: Vec<QualifiedName> = self
+            .tables
+            .keys()
+            .filter(|k| k.schema == s)
+            .cloned()
+            .collect();
+        for t in tables {
+            self.drop_table(&t);
+        }
+        retain(&mut self.indexes, |k, _| k.schema != s);
+        retain(&mut self.views, |k, _| k.schema != s);
+        retain(&mut self.enums, |k, _| k.schema != s);
+        retain(&mut self.domains, |k, _| k.schema != s);
+        retain(&mut self.composite_types, |k, _| k.schema != s);
+        retain(&mut self.sequences, |k, _| k.schema != s);
+        retain(&mut self.functions, |k, _| k.schema != s);
+        let gone: Vec<_> = self
+            .grants
+            .iter()
+            .filter(|g| g.object.schema == s || (g.object.schema.is_empty() && g.object.name == s))
+            .cloned()
+            .collect();
+        for g in gone {
+            self.grants.remove(&g);
+        }
+    }
+
+    fn rename(&mut self, r: &protobuf::RenameStmt) -> Applied {
         let kind = ObjectType::try_from(r.rename_type).unwrap_or(ObjectType::Undefined);
         let Some(rv) = &r.relation else {
-            if kind == ObjectType::ObjectType {
-                if let Some(NodeEnum::List(l)) = r.object.as_deref().and_then(node) {
-                    if let Some(old) = QualifiedName::from_parts(&strings(&l.items)) {
-                        if let Some(mut e) = self.enums.remove(&old) {
-                            e.name = QualifiedName::new(Some(&old.schema), &r.newname);
-                            self.enums.insert(e.name.clone(), e);
-                        }
-                    }
-                }
-            }
-            return;
+            return self.rename_object(kind, r);
         };
         let target = QualifiedName::from_range_var(rv);
+        let new = QualifiedName::new(Some(&target.schema), &r.newname);
         match kind {
             ObjectType::ObjectTable | ObjectType::ObjectForeignTable => {
-                if let Some(mut t) = self.tables.remove(&target) {
-                    let new = QualifiedName::new(Some(&target.schema), &r.newname);
-                    Arc::make_mut(&mut t).name = new.clone();
-                    for_each_mut(
-                        &mut self.indexes,
-                        |i| i.table == target,
-                        |i| i.table = new.clone(),
-                    );
-                    self.tables.insert(new, t);
-                }
+                self.rename_table(&target, &new);
             }
             ObjectType::ObjectView | ObjectType::ObjectMatview => {
                 if let Some(mut v) = self.views.remove(&target) {
-                    v.name = QualifiedName::new(Some(&target.schema), &r.newname);
+                    v.name = new;
                     self.views.insert(v.name.clone(), v);
+                }
+            }
+            ObjectType::ObjectSequence => {
+                if let Some(mut s) = self.sequences.remove(&target) {
+                    s.name = new.clone();
+                    self.sequences.insert(new.clone(), s);
+                    self.rename_grant_object(&target, &new);
                 }
             }
             ObjectType::ObjectIndex => {
                 if let Some(mut i) = self.indexes.remove(&target) {
-                    Arc::make_mut(&mut i).name =
-                        QualifiedName::new(Some(&target.schema), &r.newname);
+                    // Renaming a constraint's index renames the constraint.
+                    let table = i.table.clone();
+                    if let Some(t) = self.table_mut(&table) {
+                        if let Some(pos) = t.constraints.iter().position(|c| c.name == target.name)
+                        {
+                            let mut c = t.constraints.remove(pos);
+                            c.name.clone_from(&r.newname);
+                            t.put_constraint(c);
+                        }
+                    }
+                    Arc::make_mut(&mut i).name = new;
                     self.indexes.insert(i.name.clone(), i);
                 }
             }
-            ObjectType::ObjectColumn => {
-                if let Some(t) = self.table_mut(&target) {
-                    if let Some(c) = t.column_mut(&r.subname) {
-                        c.name.clone_from(&r.newname);
-                    }
-                    for con in &mut t.constraints {
-                        for c in &mut con.columns {
-                            if *c == r.subname {
-                                c.clone_from(&r.newname);
-                            }
-                        }
-                    }
-                }
-                for_each_mut(
-                    &mut self.indexes,
-                    |i| i.table == target && i.columns.contains(&r.subname),
-                    |i| {
-                        for c in &mut i.columns {
-                            if *c == r.subname {
-                                c.clone_from(&r.newname);
-                            }
-                        }
-                    },
-                );
-            }
+            ObjectType::ObjectColumn => self.rename_column(&target, &r.subname, &r.newname),
             ObjectType::ObjectTabconstraint => {
                 if let Some(t) = self.table_mut(&target) {
-                    for c in &mut t.constraints {
-                        if c.name == r.subname {
-                            c.name.clone_from(&r.newname);
-                        }
+                    if let Some(pos) = t.constraints.iter().position(|c| c.name == r.subname) {
+                        let mut c = t.constraints.remove(pos);
+                        c.name.clone_from(&r.newname);
+                        t.put_constraint(c);
+                    }
+                }
+                // Renaming an index-backed constraint renames its index.
+                let old_idx = QualifiedName::new(Some(&target.schema), &r.subname);
+                if self
+                    .indexes
+                    .get(&old_idx)
+                    .is_some_and(|i| i.table == target)
+                {
+                    if let Some(mut i) = self.indexes.remove(&old_idx) {
+                        let n = QualifiedName::new(Some(&target.schema), &r.newname);
+                        Arc::make_mut(&mut i).name = n.clone();
+                        self.indexes.insert(n, i);
                     }
                 }
             }
-            _ => {}
+            ObjectType::ObjectTrigger | ObjectType::ObjectPolicy => {
+                if let Some(t) = self.table_mut(&target) {
+                    if kind == ObjectType::ObjectTrigger {
+                        if let Some(pos) = t.triggers.iter().position(|x| x.name == r.subname) {
+                            let mut x = t.triggers.remove(pos);
+                            x.name.clone_from(&r.newname);
+                            t.put_trigger(x);
+                        }
+                    } else if let Some(pos) = t.policies.iter().position(|x| x.name == r.subname) {
+                        let mut x = t.policies.remove(pos);
+                        x.name.clone_from(&r.newname);
+                        t.put_policy(x);
+                    }
+                }
+            }
+            _ => return Applied::Unmodelled("ALTER ... RENAME (this object type)"),
+        }
+        Applied::Changed
+    }
+
+    pub(crate) fn rename_table(&mut self, target: &QualifiedName, new: &QualifiedName) {
+        let Some(mut t) = self.tables.remove(target) else {
+            return;
+        };
+        Arc::make_mut(&mut t).name = new.clone();
+        self.tables.insert(new.clone(), t);
+        for_each_mut(
+            &mut self.indexes,
+            |i| &i.table == target,
+            |i| i.table = new.clone(),
+        );
+        for_each_mut(
+            &mut self.tables,
+            |t| {
+                t.partition_of.as_ref() == Some(target)
+                    || t.constraints.iter().any(|c| {
+                        matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if references == target)
+                    })
+            },
+            |t| {
+                if t.partition_of.as_ref() == Some(target) {
+                    t.partition_of = Some(new.clone());
+                }
+                for c in &mut t.constraints {
+                    if let ConstraintKind::ForeignKey { references, .. } = &mut c.kind {
+                        if references == target {
+                            *references = new.clone();
+                        }
+                    }
+                }
+            },
+        );
+        crate::model::update_values(&mut self.sequences, |s| {
+            if let Some((t, _)) = &mut s.owned_by {
+                if t == target {
+                    *t = new.clone();
+                }
+            }
+        });
+        self.rename_grant_object(target, new);
+    }
+
+    fn rename_column(&mut self, target: &QualifiedName, old: &str, new: &str) {
+        if let Some(t) = self.table_mut(target) {
+            if let Some(c) = t.column_mut(old) {
+                new.clone_into(&mut c.name);
+            }
+            for con in &mut t.constraints {
+                for c in &mut con.columns {
+                    if c == old {
+                        new.clone_into(c);
+                    }
+                }
+                if let ConstraintKind::Check {
+                    not_null_column: Some(c),
+                    ..
+                } = &mut con.kind
+                {
+                    if c == old {
+                        new.clone_into(c);
+                    }
+                }
+            }
+        }
+        let rename = |cols: &mut Vec<String>| {
+            for c in cols {
+                if c == old {
+                    new.clone_into(c);
+                }
+            }
+        };
+        for_each_mut(
+            &mut self.indexes,
+            |i| {
+                &i.table == target
+                    && (i.columns.iter().any(|c| c == old) || i.include.iter().any(|c| c == old))
+            },
+            |i| {
+                rename(&mut i.columns);
+                rename(&mut i.include);
+            },
+        );
+        // Foreign keys elsewhere name the referenced column.
+        for_each_mut(
+            &mut self.tables,
+            |t| {
+                t.constraints.iter().any(|c| {
+                    matches!(&c.kind, ConstraintKind::ForeignKey { references, ref_columns, .. }
+                        if references == target && ref_columns.iter().any(|r| r == old))
+                })
+            },
+            |t| {
+                for c in &mut t.constraints {
+                    if let ConstraintKind::ForeignKey {
+                        references,
+                        ref_columns,
+                        ..
+                    } = &mut c.kind
+                    {
+                        if references == target {
+                            rename(ref_columns);
+                        }
+                    }
+                }
+            },
+        );
+        crate::model::update_values(&mut self.sequences, |s| {
+            if let Some((t, c)) = &mut s.owned_by {
+                if t == target && c == old {
+                    new.clone_into(c);
+                }
+            }
+        });
+        for child in self.children_of(target) {
+            self.rename_column(&child, old, new);
         }
     }
 }
 
 /// `BTreeMap::retain` for a persistent map.
-fn retain<K: Ord + Clone, V: Clone>(map: &mut OrdMap<K, V>, keep: impl Fn(&K, &V) -> bool) {
+pub(crate) fn retain<K: Ord + Clone, V: Clone>(
+    map: &mut OrdMap<K, V>,
+    keep: impl Fn(&K, &V) -> bool,
+) {
     let gone: Vec<K> = map
         .iter()
         .filter(|(k, v)| !keep(k, v))
@@ -620,7 +1303,7 @@ fn retain<K: Ord + Clone, V: Clone>(map: &mut OrdMap<K, V>, keep: impl Fn(&K, &V
 }
 
 /// Mutates the values that match, copying only their paths.
-fn for_each_mut<K: Ord + Clone, V: Clone>(
+pub(crate) fn for_each_mut<K: Ord + Clone, V: Clone>(
     map: &mut OrdMap<K, Arc<V>>,
     matches: impl Fn(&V) -> bool,
     mut change: impl FnMut(&mut V),
@@ -637,44 +1320,99 @@ fn for_each_mut<K: Ord + Clone, V: Clone>(
     }
 }
 
-fn empty_table(name: QualifiedName) -> Table {
-    Table {
-        name,
-        kind: TableKind::Regular,
-        unlogged: false,
-        partition_of: None,
-        columns: Vec::new(),
-        constraints: Vec::new(),
+/// PostgreSQL's `makeObjectName`: `name1[_name2]_label`, truncating the longer of the two names
+/// (at a character boundary) until the result fits in NAMEDATALEN - 1 = 63 bytes.
+pub(crate) fn make_object_name(name1: &str, name2: &str, label: &str) -> String {
+    const MAX: usize = 63;
+    let overhead = label.len() + 1 + usize::from(!name2.is_empty());
+    let (mut l1, mut l2) = (name1.len(), name2.len());
+    while l1 + l2 + overhead > MAX {
+        if l1 > l2 {
+            l1 -= 1;
+        } else {
+            l2 -= 1;
+        }
+    }
+    let cut = |s: &str, mut n: usize| {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_owned()
+    };
+    let mut out = cut(name1, l1);
+    if !name2.is_empty() {
+        out.push('_');
+        out.push_str(&cut(name2, l2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
+/// Quotes an identifier the way PostgreSQL's `quote_identifier` does for ordinary names.
+pub fn quote_ident(name: &str) -> String {
+    let plain = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if plain {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
 
-type PendingConstraint<'a> = (Option<String>, &'a protobuf::Constraint);
+/// The default PostgreSQL shows for a serial column: `nextval('<seq>'::regclass)`, canonical.
+fn nextval_sql(seq: &QualifiedName) -> String {
+    let name = if seq.schema == crate::DEFAULT_SCHEMA {
+        quote_ident(&seq.name)
+    } else {
+        format!("{}.{}", quote_ident(&seq.schema), quote_ident(&seq.name))
+    };
+    format!("nextval('{}')", name.replace('\'', "''"))
+}
 
-fn column_from_def(col: &protobuf::ColumnDef) -> (Column, Vec<PendingConstraint<'_>>) {
+fn serial_base(type_name: &str) -> Option<&'static str> {
+    match type_name {
+        "serial" => Some("int4"),
+        "bigserial" => Some("int8"),
+        "smallserial" => Some("int2"),
+        _ => None,
+    }
+}
+
+/// A default expression; an explicit `DEFAULT NULL` stores no default in PostgreSQL.
+fn default_sql(expr: &Node) -> Option<String> {
+    if let Some(NodeEnum::AConst(c)) = node(expr) {
+        if c.isnull {
+            return None;
+        }
+    }
+    canonical_expr(expr)
+}
+
+pub(crate) fn collation_name(c: &protobuf::CollateClause) -> Option<String> {
+    let name = strings(&c.collname).last().map(|s| (*s).to_owned())?;
+    (name != "default").then_some(name)
+}
+
+fn column_from_def(col: &protobuf::ColumnDef) -> (Column, Vec<&protobuf::Constraint>) {
     let type_name = col
         .type_name
         .as_ref()
         .map(ast::type_name)
         .unwrap_or_default();
-    let mut column = Column {
-        name: col.colname.clone(),
-        not_null: col.is_not_null,
-        default: col.raw_default.as_deref().and_then(ast::expr_sql),
-        identity: None,
-        generated: None,
-        type_name,
-    };
-    // serial types are integer columns with a sequence default.
-    let serial_base = match column.type_name.as_str() {
-        "serial" => Some("int4"),
-        "bigserial" => Some("int8"),
-        "smallserial" => Some("int2"),
-        _ => None,
-    };
-    if let Some(base) = serial_base {
-        column.type_name = base.to_owned();
+    let mut column = Column::new(&col.colname, &type_name);
+    column.not_null = col.is_not_null;
+    column.default = col.raw_default.as_deref().and_then(default_sql);
+    column.collation = col.coll_clause.as_deref().and_then(collation_name);
+    if let Some(base) = serial_base(&column.type_name) {
+        // The default (nextval of the owned sequence) is set by `column_added`.
+        base.clone_into(&mut column.type_name);
         column.not_null = true;
-        column.default = Some("nextval()".to_owned());
     }
     let mut pending = Vec::new();
     for c in &col.constraints {
@@ -685,68 +1423,73 @@ fn column_from_def(col: &protobuf::ColumnDef) -> (Column, Vec<PendingConstraint<
             ConstrType::ConstrNotnull => column.not_null = true,
             ConstrType::ConstrNull => column.not_null = false,
             ConstrType::ConstrDefault => {
-                column.default = con.raw_expr.as_deref().and_then(ast::expr_sql);
+                column.default = con.raw_expr.as_deref().and_then(default_sql);
             }
             ConstrType::ConstrIdentity => {
-                column.identity = Some(con.generated_when.chars().next().unwrap_or('d'));
+                column.identity = Some(if con.generated_when == "a" {
+                    Identity::Always
+                } else {
+                    Identity::ByDefault
+                });
                 column.not_null = true;
             }
             ConstrType::ConstrGenerated => {
-                column.generated = con.raw_expr.as_deref().and_then(ast::expr_sql);
+                column.generated = con.raw_expr.as_deref().and_then(canonical_expr);
             }
             ConstrType::ConstrPrimary
             | ConstrType::ConstrUnique
             | ConstrType::ConstrCheck
             | ConstrType::ConstrForeign
-            | ConstrType::ConstrExclusion => {
-                pending.push((Some(col.colname.clone()), &**con));
-            }
+            | ConstrType::ConstrExclusion => pending.push(&**con),
             _ => {}
         }
     }
     (column, pending)
 }
 
-fn default_constraint_name(
-    table: &QualifiedName,
-    columns: &[String],
-    kind: &ConstraintKind,
-) -> String {
-    let suffix = match kind {
-        ConstraintKind::PrimaryKey => return format!("{}_pkey", table.name),
-        ConstraintKind::Unique => "key",
-        ConstraintKind::ForeignKey { .. } => "fkey",
-        ConstraintKind::Check { .. } => "check",
-        ConstraintKind::Exclusion => "excl",
-    };
-    let mut name = table.name.clone();
-    for c in columns
-        .iter()
-        .take(if matches!(kind, ConstraintKind::ForeignKey { .. }) {
-            1
-        } else {
-            usize::MAX
-        })
-    {
-        name.push('_');
-        name.push_str(c);
-    }
-    name.push('_');
-    name.push_str(suffix);
-    name
-}
-
 fn index_elem_sql(n: &Node) -> Option<String> {
     match node(n)? {
         NodeEnum::IndexElem(e) => {
             if e.name.is_empty() {
-                e.expr.as_deref().and_then(ast::expr_sql)
+                e.expr.as_deref().and_then(canonical_expr)
             } else {
                 Some(e.name.clone())
             }
         }
         NodeEnum::String(s) => Some(s.sval.clone()),
         _ => None,
+    }
+}
+
+/// Gives unqualified names in a `CREATE SCHEMA` element the new schema.
+fn set_default_schema(stmt: &mut NodeEnum, schema: &str) {
+    let fix = |rv: &mut protobuf::RangeVar| {
+        if rv.schemaname.is_empty() {
+            schema.clone_into(&mut rv.schemaname);
+        }
+    };
+    match stmt {
+        NodeEnum::CreateStmt(c) => {
+            if let Some(rv) = c.relation.as_mut() {
+                fix(rv);
+            }
+        }
+        NodeEnum::IndexStmt(i) => {
+            if let Some(rv) = i.relation.as_mut() {
+                fix(rv);
+            }
+        }
+        NodeEnum::ViewStmt(v) => {
+            if let Some(rv) = v.view.as_mut() {
+                fix(rv);
+            }
+        }
+        NodeEnum::CreateSeqStmt(s) => {
+            if let Some(rv) = s.sequence.as_mut() {
+                fix(rv);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -789,7 +1532,10 @@ mod tests {
         let orders = c
             .table(&QualifiedName::new(Some("public"), "orders"))
             .unwrap();
-        assert_eq!(orders.column("id").unwrap().identity, Some('a'));
+        assert_eq!(
+            orders.column("id").unwrap().identity,
+            Some(Identity::Always)
+        );
         let fk = orders
             .constraints
             .iter()
@@ -797,7 +1543,10 @@ mod tests {
             .unwrap();
         assert!(matches!(
             &fk.kind,
-            ConstraintKind::ForeignKey { on_delete: 'c', .. }
+            ConstraintKind::ForeignKey {
+                on_delete: FkAction::Cascade,
+                ..
+            }
         ));
         let nn = orders
             .constraints

@@ -1,10 +1,14 @@
 //! plumb's one schema model: the [`Catalog`] of schemas, tables, columns, constraints, indexes,
-//! enum types and views.
+//! sequences, types, functions, policies and grants.
 //!
 //! The same value describes a schema whether it came from DDL (interpreted here, statement by
-//! statement, with [`Catalog::apply`]) or, later, from a live database. No IO happens here.
+//! statement, with [`Catalog::apply`]) or from a live database (built by `plumb_pg` from catalog
+//! queries, with expressions and types put in the same canonical form by `plumb_sql::canon`).
+//! No IO happens here.
 
 mod apply;
 mod model;
+mod objects;
 
+pub use apply::{quote_ident, Applied};
 pub use model::*;

@@ -46,7 +46,9 @@ pub fn str_const(node: &Node) -> Option<&str> {
 pub fn type_name(t: &protobuf::TypeName) -> String {
     let names = strings(&t.names);
     let base = match names.as_slice() {
-        ["pg_catalog", n] => (*n).to_owned(),
+        // Built-in types and types in the default schema print unqualified, as `format_type`
+        // prints them with the default search_path.
+        ["pg_catalog" | "public", n] => (*n).to_owned(),
         [] => String::new(),
         parts => parts.join("."),
     };
@@ -151,7 +153,8 @@ mod tests {
             "timestamptz"
         );
         assert_eq!(first_type("create table t (a text[])"), "text[]");
-        assert_eq!(first_type("create table t (a public.mood)"), "public.mood");
+        assert_eq!(first_type("create table t (a public.mood)"), "mood");
+        assert_eq!(first_type("create table t (a app.mood)"), "app.mood");
         assert_eq!(first_type("create table t (a serial)"), "serial");
         assert_eq!(first_type("create table t (a char(2))"), "bpchar(2)");
         assert_eq!(first_type("create table t (a interval day)"), "interval");
@@ -166,7 +169,7 @@ pub fn expr_sql(expr: &Node) -> Option<String> {
     simple_expr_sql(expr).or_else(|| deparse_expr(expr))
 }
 
-fn simple_expr_sql(expr: &Node) -> Option<String> {
+pub(crate) fn simple_expr_sql(expr: &Node) -> Option<String> {
     match expr.node.as_ref()? {
         NodeEnum::AConst(c) => {
             if c.isnull {

@@ -5,6 +5,7 @@
 //! Nothing here does IO, and parsing never fails: it returns what parsed plus the errors.
 
 pub mod ast;
+pub mod canon;
 mod ffi;
 mod lines;
 mod parse;

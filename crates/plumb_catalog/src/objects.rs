@@ -1,0 +1,990 @@
+//! Interpreting DDL for the objects around tables: sequences, domains, composite types,
+//! extensions, functions, triggers, row-level security policies, grants, comments, owners and
+//! `SET SCHEMA`.
+
+use std::sync::Arc;
+
+use plumb_sql::ast::{self, strings};
+use plumb_sql::canon::canonical_expr;
+use plumb_sql::protobuf::{
+    self, ConstrType, FunctionParameterMode, GrantTargetType, Node, ObjectType, RoleSpecType,
+};
+use plumb_sql::NodeEnum;
+
+use crate::apply::{node, Applied};
+use crate::model::{
+    Catalog, CompositeType, Domain, DomainCheck, Extension, Function, Grant, GrantObject, Policy,
+    PolicyCommand, QualifiedName, Sequence, Trigger, Volatility,
+};
+
+/// The role a `RoleSpec` names: `public`, a role name, or `None` for CURRENT_USER and the like
+/// (unknown without a connection).
+pub(crate) fn role_name(r: &protobuf::RoleSpec) -> Option<String> {
+    match RoleSpecType::try_from(r.roletype).unwrap_or(RoleSpecType::Undefined) {
+        RoleSpecType::RolespecPublic => Some("public".to_owned()),
+        RoleSpecType::RolespecCstring => Some(r.rolename.clone()),
+        _ => None,
+    }
+}
+
+fn role_of(n: &Node) -> Option<String> {
+    match node(n)? {
+        NodeEnum::RoleSpec(r) => role_name(r),
+        _ => None,
+    }
+}
+
+fn def_int(d: &protobuf::DefElem) -> Option<i64> {
+    let arg = d.arg.as_deref()?;
+    if let Some(i) = ast::int_const(arg) {
+        return Some(i);
+    }
+    match node(arg)? {
+        NodeEnum::Integer(i) => Some(i64::from(i.ival)),
+        NodeEnum::Float(f) => f.fval.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Applies `CREATE/ALTER SEQUENCE` options (and identity column sequence options).
+///
+/// `fresh`: the sequence is being created, so bounds left unset take the type's defaults.
+pub(crate) fn apply_sequence_options(s: &mut Sequence, options: &[Node], fresh: bool) {
+    let mut min = None;
+    let mut max = None;
+    let mut start = None;
+    let mut new_type = None;
+    let mut increment = None;
+    for o in options {
+        let Some(NodeEnum::DefElem(d)) = node(o) else {
+            continue;
+        };
+        match d.defname.as_str() {
+            "as" => {
+                if let Some(NodeEnum::TypeName(t)) = d.arg.as_deref().and_then(node) {
+                    new_type = Some(ast::type_name(t));
+                }
+            }
+            "increment" => increment = def_int(d),
+            // NO MINVALUE / NO MAXVALUE carry no argument: back to the default.
+            "minvalue" => min = Some(def_int(d)),
+            "maxvalue" => max = Some(def_int(d)),
+            "start" => start = def_int(d),
+            "cycle" => {
+                s.cycle = d.arg.as_deref().and_then(node).is_none_or(|a| {
+                    matches!(a, NodeEnum::Boolean(b) if b.boolval)
+                        || ast::int_const(d.arg.as_deref().unwrap_or(&Node::default())) == Some(1)
+                });
+            }
+            "owned_by" => {
+                if let Some(NodeEnum::List(l)) = d.arg.as_deref().and_then(node) {
+                    let parts = strings(&l.items);
+                    s.owned_by = match parts.as_slice() {
+                        ["none"] | [] => None,
+                        [.., col] => QualifiedName::from_parts(&parts[..parts.len() - 1])
+                            .map(|t| (t, (*col).to_owned())),
+                    };
+                }
+            }
+            _ => {}
+        }
+    }
+    let old_type_max = crate::model::int_type_max(&s.data_type);
+    if let Some(t) = new_type {
+        if matches!(t.as_str(), "int2" | "int4" | "int8") {
+            if !fresh && s.max_value == old_type_max {
+                s.max_value = crate::model::int_type_max(&t);
+            }
+            if !fresh && s.min_value == -old_type_max - 1 {
+                s.min_value = -crate::model::int_type_max(&t) - 1;
+            }
+            s.data_type = t;
+        }
+    }
+    if let Some(i) = increment {
+        s.increment = i;
+    }
+    let type_max = crate::model::int_type_max(&s.data_type);
+    let asc = s.increment > 0;
+    match min {
+        Some(Some(v)) => s.min_value = v,
+        Some(None) => s.min_value = if asc { 1 } else { -type_max - 1 },
+        None if fresh => s.min_value = if asc { 1 } else { -type_max - 1 },
+        None => {}
+    }
+    match max {
+        Some(Some(v)) => s.max_value = v,
+        Some(None) => s.max_value = if asc { type_max } else { -1 },
+        None if fresh => s.max_value = if asc { type_max } else { -1 },
+        None => {}
+    }
+    if let Some(v) = start {
+        s.start = v;
+    } else if fresh {
+        s.start = if asc { s.min_value } else { s.max_value };
+    }
+}
+
+fn function_args(params: &[Node]) -> Vec<String> {
+    params
+        .iter()
+        .filter_map(|p| match node(p)? {
+            NodeEnum::FunctionParameter(fp) => {
+                let mode = FunctionParameterMode::try_from(fp.mode)
+                    .unwrap_or(FunctionParameterMode::FuncParamIn);
+                matches!(
+                    mode,
+                    FunctionParameterMode::FuncParamIn
+                        | FunctionParameterMode::FuncParamInout
+                        | FunctionParameterMode::FuncParamVariadic
+                        | FunctionParameterMode::FuncParamDefault
+                        | FunctionParameterMode::Undefined
+                )
+                .then(|| fp.arg_type.as_ref().map(ast::type_name))
+                .flatten()
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn object_with_args_key(
+    o: &protobuf::ObjectWithArgs,
+) -> Option<(QualifiedName, Option<Vec<String>>)> {
+    let name = QualifiedName::from_parts(&strings(&o.objname))?;
+    if o.args_unspecified {
+        return Some((name, None));
+    }
+    let args = if o.objfuncargs.is_empty() {
+        o.objargs
+            .iter()
+            .filter_map(|a| match node(a)? {
+                NodeEnum::TypeName(t) => Some(ast::type_name(t)),
+                _ => None,
+            })
+            .collect()
+    } else {
+        function_args(&o.objfuncargs)
+    };
+    Some((name, Some(args)))
+}
+
+/// `SET name = value` of a function, as PostgreSQL stores it in `proconfig`.
+fn config_entry(v: &protobuf::VariableSetStmt) -> Option<String> {
+    if v.name.is_empty() {
+        return None;
+    }
+    let values: Vec<String> = v
+        .args
+        .iter()
+        .filter_map(|a| {
+            if let Some(s) = ast::str_const(a) {
+                Some(if s.is_empty() {
+                    "\"\"".to_owned()
+                } else {
+                    s.to_owned()
+                })
+            } else {
+                ast::int_const(a).map(|i| i.to_string())
+            }
+        })
+        .collect();
+    Some(format!("{}={}", v.name, values.join(", ")))
+}
+
+fn apply_function_options(f: &mut Function, options: &[Node]) {
+    for o in options {
+        let Some(NodeEnum::DefElem(d)) = node(o) else {
+            continue;
+        };
+        let arg = d.arg.as_deref();
+        match d.defname.as_str() {
+            "language" => {
+                if let Some(l) = arg.and_then(ast::string_of) {
+                    f.language = l.to_ascii_lowercase();
+                }
+            }
+            "volatility" => {
+                f.volatility = match arg.and_then(ast::string_of) {
+                    Some("immutable") => Volatility::Immutable,
+                    Some("stable") => Volatility::Stable,
+                    _ => Volatility::Volatile,
+                };
+            }
+            "security" => {
+                f.security_definer = matches!(arg.and_then(node), Some(NodeEnum::Boolean(b)) if b.boolval)
+                    || arg.and_then(ast::int_const) == Some(1);
+            }
+            "set" => {
+                if let Some(NodeEnum::VariableSetStmt(v)) = arg.and_then(node) {
+                    let reset = v.kind == protobuf::VariableSetKind::VarReset as i32;
+                    let reset_all = v.kind == protobuf::VariableSetKind::VarResetAll as i32;
+                    if reset_all {
+                        f.config.clear();
+                    } else {
+                        let prefix = format!("{}=", v.name);
+                        f.config.retain(|c| !c.starts_with(&prefix));
+                        if !reset {
+                            if let Some(e) = config_entry(v) {
+                                f.config.push(e);
+                                f.config.sort();
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn privileges_for(kind: GrantObject) -> &'static [&'static str] {
+    match kind {
+        GrantObject::Table => &[
+            "DELETE",
+            "INSERT",
+            "REFERENCES",
+            "SELECT",
+            "TRIGGER",
+            "TRUNCATE",
+            "UPDATE",
+        ],
+        GrantObject::Sequence => &["SELECT", "UPDATE", "USAGE"],
+        GrantObject::Schema => &["CREATE", "USAGE"],
+        GrantObject::Function => &["EXECUTE"],
+    }
+}
+
+impl Catalog {
+    /// Statement forms other than tables, indexes, enums, views and plain DML.
+    pub(crate) fn apply_object(&mut self, stmt: &NodeEnum) -> Applied {
+        match stmt {
+            NodeEnum::CreateSeqStmt(c) => {
+                let Some(rv) = &c.sequence else {
+                    return Applied::Changed;
+                };
+                let name = QualifiedName::from_range_var(rv);
+                if c.if_not_exists && self.sequences.contains_key(&name) {
+                    return Applied::Changed;
+                }
+                let mut s = Sequence::with_defaults(name.clone(), "int8", 1);
+                apply_sequence_options(&mut s, &c.options, true);
+                self.sequences.insert(name, s);
+                Applied::Changed
+            }
+            NodeEnum::AlterSeqStmt(a) => {
+                if let Some(rv) = &a.sequence {
+                    let name = QualifiedName::from_range_var(rv);
+                    if let Some(s) = self.sequences.get_mut(&name) {
+                        apply_sequence_options(s, &a.options, false);
+                    }
+                }
+                Applied::Changed
+            }
+            NodeEnum::CreateDomainStmt(d) => {
+                let Some(name) = QualifiedName::from_parts(&strings(&d.domainname)) else {
+                    return Applied::Changed;
+                };
+                let mut domain = Domain {
+                    name: name.clone(),
+                    base_type: d.type_name.as_ref().map(ast::type_name).unwrap_or_default(),
+                    not_null: false,
+                    default: None,
+                    checks: Vec::new(),
+                };
+                for c in &d.constraints {
+                    if let Some(NodeEnum::Constraint(con)) = node(c) {
+                        domain_constraint(&mut domain, con);
+                    }
+                }
+                self.domains.insert(name, domain);
+                Applied::Changed
+            }
+            NodeEnum::AlterDomainStmt(a) => {
+                let Some(name) = QualifiedName::from_parts(&strings(&a.type_name)) else {
+                    return Applied::Changed;
+                };
+                let Some(d) = self.domains.get_mut(&name) else {
+                    return Applied::Changed;
+                };
+                match a.subtype.as_str() {
+                    "T" => d.default = a.def.as_deref().and_then(canonical_expr),
+                    "N" => d.not_null = false,
+                    "O" => d.not_null = true,
+                    "C" => {
+                        if let Some(NodeEnum::Constraint(con)) = a.def.as_deref().and_then(node) {
+                            domain_constraint(d, con);
+                        }
+                    }
+                    "X" => d.checks.retain(|c| c.name != a.name),
+                    "V" => {
+                        for c in &mut d.checks {
+                            if c.name == a.name {
+                                c.validated = true;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+                Applied::Changed
+            }
+            NodeEnum::CompositeTypeStmt(c) => {
+                let Some(rv) = &c.typevar else {
+                    return Applied::Changed;
+                };
+                let name = QualifiedName::from_range_var(rv);
+                let attributes = c
+                    .coldeflist
+                    .iter()
+                    .filter_map(|n| match node(n)? {
+                        NodeEnum::ColumnDef(col) => Some((
+                            col.colname.clone(),
+                            col.type_name
+                                .as_ref()
+                                .map(ast::type_name)
+                                .unwrap_or_default(),
+                        )),
+                        _ => None,
+                    })
+                    .collect();
+                self.composite_types
+                    .insert(name.clone(), CompositeType { name, attributes });
+                Applied::Changed
+            }
+            NodeEnum::CreateExtensionStmt(e) => {
+                if !self.extensions.contains_key(&e.extname) {
+                    self.extensions.insert(
+                        e.extname.clone(),
+                        Extension {
+                            name: e.extname.clone(),
+                            version: None,
+                        },
+                    );
+                }
+                Applied::Changed
+            }
+            NodeEnum::AlterExtensionStmt(_) => Applied::Changed,
+            NodeEnum::CreateFunctionStmt(f) => {
+                self.create_function(f);
+                Applied::Changed
+            }
+            NodeEnum::AlterFunctionStmt(a) => {
+                if let Some((name, args)) = a.func.as_ref().and_then(object_with_args_key) {
+                    for key in self.function_keys(&name, args.as_deref()) {
+                        if let Some(f) = self.functions.get_mut(&key) {
+                            apply_function_options(Arc::make_mut(f), &a.actions);
+                        }
+                    }
+                }
+                Applied::Changed
+            }
+            NodeEnum::CreateTrigStmt(t) => {
+                if t.isconstraint {
+                    return Applied::Unmodelled("CREATE CONSTRAINT TRIGGER");
+                }
+                let Some(rv) = &t.relation else {
+                    return Applied::Changed;
+                };
+                let table = QualifiedName::from_range_var(rv);
+                let function = QualifiedName::from_parts(&strings(&t.funcname));
+                if let (Some(tb), Some(function)) = (self.table_mut(&table), function) {
+                    tb.put_trigger(Trigger {
+                        name: t.trigname.clone(),
+                        function,
+                    });
+                }
+                Applied::Changed
+            }
+            NodeEnum::CreatePolicyStmt(p) => {
+                let Some(rv) = &p.table else {
+                    return Applied::Changed;
+                };
+                let table = QualifiedName::from_range_var(rv);
+                let mut roles: Vec<String> = p.roles.iter().filter_map(role_of).collect();
+                if roles.is_empty() {
+                    roles.push("public".to_owned());
+                }
+                roles.sort();
+                let policy = Policy {
+                    name: p.policy_name.clone(),
+                    command: match p.cmd_name.as_str() {
+                        "select" => PolicyCommand::Select,
+                        "insert" => PolicyCommand::Insert,
+                        "update" => PolicyCommand::Update,
+                        "delete" => PolicyCommand::Delete,
+                        _ => PolicyCommand::All,
+                    },
+                    permissive: p.permissive,
+                    roles,
+                    using: p.qual.as_deref().and_then(canonical_expr),
+                    with_check: p.with_check.as_deref().and_then(canonical_expr),
+                };
+                if let Some(t) = self.table_mut(&table) {
+                    t.put_policy(policy);
+                }
+                Applied::Changed
+            }
+            NodeEnum::AlterPolicyStmt(p) => {
+                let Some(rv) = &p.table else {
+                    return Applied::Changed;
+                };
+                let table = QualifiedName::from_range_var(rv);
+                if let Some(t) = self.table_mut(&table) {
+                    if let Some(pol) = t.policies.iter_mut().find(|x| x.name == p.policy_name) {
+                        if !p.roles.is_empty() {
+                            pol.roles = p.roles.iter().filter_map(role_of).collect();
+                            pol.roles.sort();
+                        }
+                        if let Some(q) = p.qual.as_deref() {
+                            pol.using = canonical_expr(q);
+                        }
+                        if let Some(q) = p.with_check.as_deref() {
+                            pol.with_check = canonical_expr(q);
+                        }
+                    }
+                }
+                Applied::Changed
+            }
+            NodeEnum::GrantStmt(g) => self.grant(g),
+            NodeEnum::CommentStmt(c) => {
+                self.comment(c);
+                Applied::Changed
+            }
+            NodeEnum::AlterOwnerStmt(o) => {
+                let owner = o.newowner.as_ref().and_then(role_name);
+                let kind = ObjectType::try_from(o.object_type).unwrap_or(ObjectType::Undefined);
+                if matches!(
+                    kind,
+                    ObjectType::ObjectFunction | ObjectType::ObjectProcedure
+                ) {
+                    if let Some(NodeEnum::ObjectWithArgs(f)) = o.object.as_deref().and_then(node) {
+                        if let Some((name, args)) = object_with_args_key(f) {
+                            for key in self.function_keys(&name, args.as_deref()) {
+                                if let Some(f) = self.functions.get_mut(&key) {
+                                    Arc::make_mut(f).owner.clone_from(&owner);
+                                }
+                            }
+                        }
+                    }
+                }
+                Applied::Changed
+            }
+            NodeEnum::AlterObjectSchemaStmt(s) => self.set_schema(s),
+            NodeEnum::AlterDefaultPrivilegesStmt(_) => {
+                Applied::Unmodelled("ALTER DEFAULT PRIVILEGES")
+            }
+            NodeEnum::SecLabelStmt(_)
+            | NodeEnum::AlterTableSpaceOptionsStmt(_)
+            | NodeEnum::CreateTableSpaceStmt(_)
+            | NodeEnum::DropTableSpaceStmt(_) => Applied::NoSchemaChange,
+            NodeEnum::DefineStmt(d) => match ObjectType::try_from(d.kind) {
+                Ok(ObjectType::ObjectAggregate) => Applied::Unmodelled("CREATE AGGREGATE"),
+                Ok(ObjectType::ObjectOperator) => Applied::Unmodelled("CREATE OPERATOR"),
+                Ok(ObjectType::ObjectCollation) => Applied::Unmodelled("CREATE COLLATION"),
+                Ok(ObjectType::ObjectType) => Applied::Unmodelled("CREATE TYPE (base type)"),
+                _ => Applied::Unmodelled("CREATE (text search object)"),
+            },
+            NodeEnum::CreateRangeStmt(_) => Applied::Unmodelled("CREATE TYPE AS RANGE"),
+            NodeEnum::CreateCastStmt(_) => Applied::Unmodelled("CREATE CAST"),
+            NodeEnum::RuleStmt(_) => Applied::Unmodelled("CREATE RULE"),
+            NodeEnum::CreateEventTrigStmt(_) => Applied::Unmodelled("CREATE EVENT TRIGGER"),
+            NodeEnum::CreateStatsStmt(_) => Applied::Unmodelled("CREATE STATISTICS"),
+            NodeEnum::CreatePublicationStmt(_) | NodeEnum::AlterPublicationStmt(_) => {
+                Applied::Unmodelled("CREATE/ALTER PUBLICATION")
+            }
+            NodeEnum::CreateForeignTableStmt(_) => Applied::Unmodelled("CREATE FOREIGN TABLE"),
+            NodeEnum::CreateFdwStmt(_)
+            | NodeEnum::CreateForeignServerStmt(_)
+            | NodeEnum::CreateUserMappingStmt(_) => {
+                Applied::Unmodelled("CREATE FOREIGN DATA WRAPPER/SERVER/USER MAPPING")
+            }
+            NodeEnum::AlterOpFamilyStmt(_)
+            | NodeEnum::CreateOpClassStmt(_)
+            | NodeEnum::CreateOpFamilyStmt(_) => Applied::Unmodelled("CREATE OPERATOR CLASS"),
+            NodeEnum::AlterCollationStmt(_) => Applied::Unmodelled("ALTER COLLATION"),
+            NodeEnum::AlterTsconfigurationStmt(_) | NodeEnum::AlterTsdictionaryStmt(_) => {
+                Applied::Unmodelled("ALTER TEXT SEARCH")
+            }
+            NodeEnum::CreateConversionStmt(_) => Applied::Unmodelled("CREATE CONVERSION"),
+            NodeEnum::AlterTypeStmt(_) => Applied::Unmodelled("ALTER TYPE (options)"),
+            _ => Applied::Unmodelled("other statement"),
+        }
+    }
+
+    fn function_keys(&self, name: &QualifiedName, args: Option<&[String]>) -> Vec<QualifiedName> {
+        match args {
+            Some(args) => vec![Function::key(name, args)],
+            None => self
+                .functions
+                .values()
+                .filter(|f| &f.name == name)
+                .map(|f| Function::key(&f.name, &f.arg_types))
+                .collect(),
+        }
+    }
+
+    fn create_function(&mut self, f: &protobuf::CreateFunctionStmt) {
+        let Some(name) = QualifiedName::from_parts(&strings(&f.funcname)) else {
+            return;
+        };
+        let arg_types = function_args(&f.parameters);
+        let returns = if f.is_procedure {
+            None
+        } else {
+            let out_params = f.parameters.iter().filter(|p| {
+                matches!(node(p), Some(NodeEnum::FunctionParameter(fp))
+                    if fp.mode == FunctionParameterMode::FuncParamOut as i32
+                        || fp.mode == FunctionParameterMode::FuncParamInout as i32)
+            });
+            match f.return_type.as_ref() {
+                Some(t) => {
+                    let base = if t.names.is_empty() {
+                        "record".to_owned()
+                    } else {
+                        ast::type_name(t)
+                    };
+                    Some(if t.setof {
+                        format!("setof {base}")
+                    } else {
+                        base
+                    })
+                }
+                None => Some(if out_params.count() == 1 {
+                    "out".to_owned()
+                } else {
+                    "record".to_owned()
+                }),
+            }
+        };
+        let key = Function::key(&name, &arg_types);
+        let mut function = Function {
+            name,
+            arg_types,
+            returns,
+            // LANGUAGE defaults to SQL (and SQL-standard bodies are SQL).
+            language: "sql".to_owned(),
+            volatility: Volatility::Volatile,
+            security_definer: false,
+            config: Vec::new(),
+            owner: None,
+        };
+        apply_function_options(&mut function, &f.options);
+        let new = !self.functions.contains_key(&key);
+        self.functions.insert(key.clone(), Arc::new(function));
+        if new {
+            // Functions are executable by PUBLIC unless revoked.
+            self.grants.insert(Grant {
+                object_kind: GrantObject::Function,
+                object: key,
+                grantee: "public".to_owned(),
+                privilege: "EXECUTE".to_owned(),
+            });
+        }
+    }
+
+    fn grant(&mut self, g: &protobuf::GrantStmt) -> Applied {
+        let objtype = ObjectType::try_from(g.objtype).unwrap_or(ObjectType::Undefined);
+        let kind = match objtype {
+            ObjectType::ObjectTable => GrantObject::Table,
+            ObjectType::ObjectSequence => GrantObject::Sequence,
+            ObjectType::ObjectSchema => GrantObject::Schema,
+            ObjectType::ObjectFunction
+            | ObjectType::ObjectProcedure
+            | ObjectType::ObjectRoutine => GrantObject::Function,
+            // Types, databases, languages, large objects, ...: outside the model.
+            _ => return Applied::NoSchemaChange,
+        };
+        let target = GrantTargetType::try_from(g.targtype).unwrap_or(GrantTargetType::Undefined);
+        let mut objects: Vec<QualifiedName> = Vec::new();
+        match target {
+            GrantTargetType::AclTargetObject => {
+                for o in &g.objects {
+                    match node(o) {
+                        Some(NodeEnum::RangeVar(rv)) => {
+                            objects.push(QualifiedName::from_range_var(rv));
+                        }
+                        Some(NodeEnum::String(s)) if kind == GrantObject::Schema => {
+                            objects.push(QualifiedName {
+                                schema: String::new(),
+                                name: s.sval.clone(),
+                            });
+                        }
+                        Some(NodeEnum::ObjectWithArgs(f)) => {
+                            if let Some((name, args)) = object_with_args_key(f) {
+                                objects.extend(self.function_keys(&name, args.as_deref()));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            GrantTargetType::AclTargetAllInSchema => {
+                for s in g.objects.iter().filter_map(ast::string_of) {
+                    match kind {
+                        GrantObject::Table => {
+                            objects.extend(self.tables.keys().filter(|k| k.schema == s).cloned());
+                            objects.extend(self.views.keys().filter(|k| k.schema == s).cloned());
+                        }
+                        GrantObject::Sequence => {
+                            objects
+                                .extend(self.sequences.keys().filter(|k| k.schema == s).cloned());
+                        }
+                        GrantObject::Function => {
+                            objects
+                                .extend(self.functions.keys().filter(|k| k.schema == s).cloned());
+                        }
+                        GrantObject::Schema => {}
+                    }
+                }
+            }
+            _ => return Applied::Unmodelled("GRANT (defaults)"),
+        }
+        let privileges: Vec<String> = if g.privileges.is_empty() {
+            privileges_for(kind)
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect()
+        } else {
+            let mut out = Vec::new();
+            for p in &g.privileges {
+                if let Some(NodeEnum::AccessPriv(a)) = node(p) {
+                    if !a.cols.is_empty() {
+                        // Column privileges are not modelled.
+                        continue;
+                    }
+                    if a.priv_name.is_empty() || a.priv_name == "all" {
+                        out.extend(privileges_for(kind).iter().map(|p| (*p).to_owned()));
+                    } else {
+                        out.push(a.priv_name.to_ascii_uppercase());
+                    }
+                }
+            }
+            out
+        };
+        let grantees: Vec<String> = g.grantees.iter().filter_map(role_of).collect();
+        for object in &objects {
+            for grantee in &grantees {
+                for privilege in &privileges {
+                    let grant = Grant {
+                        object_kind: kind,
+                        object: object.clone(),
+                        grantee: grantee.clone(),
+                        privilege: privilege.clone(),
+                    };
+                    if g.is_grant {
+                        self.grants.insert(grant);
+                    } else {
+                        self.grants.remove(&grant);
+                    }
+                }
+            }
+        }
+        Applied::Changed
+    }
+
+    fn comment(&mut self, c: &protobuf::CommentStmt) {
+        let kind = ObjectType::try_from(c.objtype).unwrap_or(ObjectType::Undefined);
+        let text = (!c.comment.is_empty()).then(|| c.comment.clone());
+        let Some(object) = c.object.as_deref().and_then(node) else {
+            return;
+        };
+        let parts: Vec<&str> = match object {
+            NodeEnum::List(l) => strings(&l.items),
+            NodeEnum::TypeName(t) => strings(&t.names),
+            NodeEnum::String(s) => vec![s.sval.as_str()],
+            _ => return,
+        };
+        match kind {
+            ObjectType::ObjectTable | ObjectType::ObjectForeignTable => {
+                if let Some(t) = QualifiedName::from_parts(&parts).and_then(|n| self.table_mut(&n))
+                {
+                    t.comment = text;
+                }
+            }
+            ObjectType::ObjectColumn => {
+                let Some((col, table)) = parts.split_last() else {
+                    return;
+                };
+                if let Some(t) = QualifiedName::from_parts(table).and_then(|n| self.table_mut(&n)) {
+                    if let Some(c) = t.column_mut(col) {
+                        c.comment = text;
+                    }
+                }
+            }
+            ObjectType::ObjectView | ObjectType::ObjectMatview => {
+                if let Some(v) =
+                    QualifiedName::from_parts(&parts).and_then(|n| self.views.get_mut(&n))
+                {
+                    v.comment = text;
+                }
+            }
+            ObjectType::ObjectIndex => {
+                if let Some(i) =
+                    QualifiedName::from_parts(&parts).and_then(|n| self.indexes.get_mut(&n))
+                {
+                    Arc::make_mut(i).comment = text;
+                }
+            }
+            ObjectType::ObjectType => {
+                if let Some(e) =
+                    QualifiedName::from_parts(&parts).and_then(|n| self.enums.get_mut(&n))
+                {
+                    e.comment = text;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn set_schema(&mut self, s: &protobuf::AlterObjectSchemaStmt) -> Applied {
+        let kind = ObjectType::try_from(s.object_type).unwrap_or(ObjectType::Undefined);
+        let to = |n: &QualifiedName| QualifiedName::new(Some(&s.newschema), &n.name);
+        match kind {
+            ObjectType::ObjectTable => {
+                let Some(old) = s.relation.as_ref().map(QualifiedName::from_range_var) else {
+                    return Applied::Changed;
+                };
+                let new = to(&old);
+                self.rename_table(&old, &new);
+                // The table's indexes and owned sequences move with it.
+                let moved: Vec<_> = self
+                    .indexes
+                    .values()
+                    .filter(|i| i.table == new)
+                    .map(|i| i.name.clone())
+                    .collect();
+                for n in moved {
+                    if let Some(mut i) = self.indexes.remove(&n) {
+                        Arc::make_mut(&mut i).name = to(&n);
+                        self.indexes.insert(to(&n), i);
+                    }
+                }
+                let seqs: Vec<_> = self
+                    .sequences
+                    .values()
+                    .filter(|q| q.owned_by.as_ref().is_some_and(|(t, _)| *t == new))
+                    .map(|q| q.name.clone())
+                    .collect();
+                for n in seqs {
+                    if let Some(mut q) = self.sequences.remove(&n) {
+                        q.name = to(&n);
+                        self.sequences.insert(q.name.clone(), q);
+                    }
+                }
+                Applied::Changed
+            }
+            ObjectType::ObjectView | ObjectType::ObjectMatview => {
+                if let Some(old) = s.relation.as_ref().map(QualifiedName::from_range_var) {
+                    if let Some(mut v) = self.views.remove(&old) {
+                        v.name = to(&old);
+                        self.views.insert(v.name.clone(), v);
+                    }
+                }
+                Applied::Changed
+            }
+            ObjectType::ObjectSequence => {
+                if let Some(old) = s.relation.as_ref().map(QualifiedName::from_range_var) {
+                    if let Some(mut q) = self.sequences.remove(&old) {
+                        q.name = to(&old);
+                        self.sequences.insert(q.name.clone(), q);
+                    }
+                }
+                Applied::Changed
+            }
+            _ => Applied::Unmodelled("ALTER ... SET SCHEMA (this object type)"),
+        }
+    }
+
+    /// DROP of objects other than relations and schemas.
+    pub(crate) fn drop_object(&mut self, kind: ObjectType, obj: &Node) -> Applied {
+        let list_name = || match node(obj) {
+            Some(NodeEnum::List(l)) => Some(strings(&l.items)),
+            Some(NodeEnum::TypeName(t)) => Some(strings(&t.names)),
+            Some(NodeEnum::String(s)) => Some(vec![s.sval.as_str()]),
+            _ => None,
+        };
+        match kind {
+            ObjectType::ObjectType | ObjectType::ObjectDomain => {
+                if let Some(n) = list_name().and_then(|p| QualifiedName::from_parts(&p)) {
+                    self.enums.remove(&n);
+                    self.domains.remove(&n);
+                    self.composite_types.remove(&n);
+                }
+            }
+            ObjectType::ObjectExtension => {
+                if let Some(p) = list_name() {
+                    for e in p {
+                        self.extensions.remove(e);
+                    }
+                }
+            }
+            ObjectType::ObjectFunction
+            | ObjectType::ObjectProcedure
+            | ObjectType::ObjectRoutine => {
+                if let Some(NodeEnum::ObjectWithArgs(f)) = node(obj) {
+                    if let Some((name, args)) = object_with_args_key(f) {
+                        for key in self.function_keys(&name, args.as_deref()) {
+                            self.functions.remove(&key);
+                            self.drop_grants_on(&key);
+                        }
+                    }
+                }
+            }
+            ObjectType::ObjectTrigger | ObjectType::ObjectPolicy => {
+                let Some(p) = list_name() else {
+                    return Applied::Changed;
+                };
+                let Some((name, table)) = p.split_last() else {
+                    return Applied::Changed;
+                };
+                if let Some(t) = QualifiedName::from_parts(table).and_then(|n| self.table_mut(&n)) {
+                    if kind == ObjectType::ObjectTrigger {
+                        t.triggers.retain(|x| x.name != *name);
+                    } else {
+                        t.policies.retain(|x| x.name != *name);
+                    }
+                }
+            }
+            ObjectType::ObjectRule => return Applied::Unmodelled("DROP RULE"),
+            ObjectType::ObjectCast
+            | ObjectType::ObjectOperator
+            | ObjectType::ObjectAggregate
+            | ObjectType::ObjectCollation
+            | ObjectType::ObjectEventTrigger
+            | ObjectType::ObjectPublication
+            | ObjectType::ObjectStatisticExt
+            | ObjectType::ObjectForeignServer
+            | ObjectType::ObjectFdw => {
+                return Applied::Unmodelled("DROP (object outside the model)")
+            }
+            _ => {}
+        }
+        Applied::Changed
+    }
+
+    pub(crate) fn rename_object(&mut self, kind: ObjectType, r: &protobuf::RenameStmt) -> Applied {
+        match kind {
+            ObjectType::ObjectType | ObjectType::ObjectDomain => {
+                let parts = match r.object.as_deref().and_then(node) {
+                    Some(NodeEnum::List(l)) => strings(&l.items),
+                    Some(NodeEnum::TypeName(t)) => strings(&t.names),
+                    _ => return Applied::Changed,
+                };
+                let Some(old) = QualifiedName::from_parts(&parts) else {
+                    return Applied::Changed;
+                };
+                let new = QualifiedName::new(Some(&old.schema), &r.newname);
+                if let Some(mut e) = self.enums.remove(&old) {
+                    e.name = new.clone();
+                    self.enums.insert(new.clone(), e);
+                }
+                if let Some(mut d) = self.domains.remove(&old) {
+                    d.name = new.clone();
+                    self.domains.insert(new.clone(), d);
+                }
+                if let Some(mut c) = self.composite_types.remove(&old) {
+                    c.name = new.clone();
+                    self.composite_types.insert(new, c);
+                }
+            }
+            ObjectType::ObjectSchema => {
+                let Some(old) = (!r.subname.is_empty()).then(|| r.subname.clone()) else {
+                    return Applied::Changed;
+                };
+                return if self.schemas.remove(&old).is_some() {
+                    self.schemas.insert(r.newname.clone());
+                    Applied::Unmodelled("ALTER SCHEMA RENAME (objects keep their old schema)")
+                } else {
+                    Applied::Changed
+                };
+            }
+            ObjectType::ObjectFunction
+            | ObjectType::ObjectProcedure
+            | ObjectType::ObjectRoutine => {
+                if let Some(NodeEnum::ObjectWithArgs(f)) = r.object.as_deref().and_then(node) {
+                    if let Some((name, args)) = object_with_args_key(f) {
+                        for key in self.function_keys(&name, args.as_deref()) {
+                            if let Some(mut f) = self.functions.remove(&key) {
+                                let fm = Arc::make_mut(&mut f);
+                                fm.name = QualifiedName::new(Some(&name.schema), &r.newname);
+                                let new_key = Function::key(&fm.name, &fm.arg_types);
+                                self.rename_grant_object(&key, &new_key);
+                                self.functions.insert(new_key, f);
+                            }
+                        }
+                    }
+                }
+            }
+            ObjectType::ObjectDomconstraint => {
+                if let Some(NodeEnum::List(l)) = r.object.as_deref().and_then(node) {
+                    if let Some(d) = QualifiedName::from_parts(&strings(&l.items))
+                        .and_then(|n| self.domains.get_mut(&n))
+                    {
+                        for c in &mut d.checks {
+                            if c.name == r.subname {
+                                c.name.clone_from(&r.newname);
+                            }
+                        }
+                        d.checks.sort_by(|a, b| a.name.cmp(&b.name));
+                    }
+                }
+            }
+            _ => return Applied::Unmodelled("ALTER ... RENAME (this object type)"),
+        }
+        Applied::Changed
+    }
+
+    pub(crate) fn drop_grants_on(&mut self, object: &QualifiedName) {
+        let gone: Vec<Grant> = self
+            .grants
+            .iter()
+            .filter(|g| &g.object == object)
+            .cloned()
+            .collect();
+        for g in gone {
+            self.grants.remove(&g);
+        }
+    }
+
+    pub(crate) fn rename_grant_object(&mut self, old: &QualifiedName, new: &QualifiedName) {
+        let moved: Vec<Grant> = self
+            .grants
+            .iter()
+            .filter(|g| &g.object == old)
+            .cloned()
+            .collect();
+        for g in moved {
+            self.grants.remove(&g);
+            self.grants.insert(Grant {
+                object: new.clone(),
+                ..g
+            });
+        }
+    }
+}
+
+fn domain_constraint(d: &mut Domain, con: &protobuf::Constraint) {
+    match ConstrType::try_from(con.contype).unwrap_or(ConstrType::Undefined) {
+        ConstrType::ConstrNotnull => d.not_null = true,
+        ConstrType::ConstrNull => d.not_null = false,
+        ConstrType::ConstrDefault => d.default = con.raw_expr.as_deref().and_then(canonical_expr),
+        ConstrType::ConstrCheck => {
+            let name = if con.conname.is_empty() {
+                crate::apply::make_object_name(&d.name.name, "", "check")
+            } else {
+                con.conname.clone()
+            };
+            let check = DomainCheck {
+                name,
+                expr: con
+                    .raw_expr
+                    .as_deref()
+                    .and_then(canonical_expr)
+                    .unwrap_or_default(),
+                validated: !con.skip_validation,
+            };
+            crate::model::put_sorted(&mut d.checks, check, |c| &c.name);
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,357 @@
+//! Canonical SQL for expressions and types, so that the same schema reads the same whether it was
+//! written as DDL or displayed by PostgreSQL's catalog functions.
+//!
+//! PostgreSQL stores expressions (defaults, CHECK constraints, index keys and predicates) in
+//! analyzed form and prints them back with `pg_get_expr`, which differs from what the user wrote:
+//! constants carry casts (`'x'::text`, `(0)::numeric`), columns compared with text are cast
+//! (`(email)::text`), `IN (...)` becomes `= ANY (ARRAY[...])`, `LIKE` becomes `~~` and `BETWEEN`
+//! becomes two comparisons. Both sides are parsed, rewritten to one form here, and deparsed by the
+//! same deparser, so equal meaning gives equal text in the cases schemas use.
+
+use crate::ast::{self, string_of};
+use crate::protobuf::{self, a_const::Val, AExprKind, BoolExprType, CoercionForm, Node};
+use crate::NodeEnum;
+
+/// The canonical SQL of an expression node.
+pub fn canonical_expr(expr: &Node) -> Option<String> {
+    if let Some(simple) = ast::simple_expr_sql(expr) {
+        return Some(simple);
+    }
+    let mut expr = expr.clone();
+    normalize(&mut expr);
+    ast::expr_sql(&expr)
+}
+
+/// The canonical SQL of an expression given as text (e.g. `pg_get_expr` output), or `None` when
+/// it does not parse as an expression.
+pub fn canonical_expr_text(sql: &str) -> Option<String> {
+    if is_plain(sql) {
+        return Some(sql.to_owned());
+    }
+    let parsed = crate::parse(&format!("SELECT {sql}"));
+    if !parsed.errors.is_empty() || parsed.statements.len() != 1 {
+        return None;
+    }
+    let NodeEnum::SelectStmt(s) = &parsed.statements[0].node else {
+        return None;
+    };
+    let [target] = s.target_list.as_slice() else {
+        return None;
+    };
+    let Some(NodeEnum::ResTarget(rt)) = target.node.as_ref() else {
+        return None;
+    };
+    canonical_expr(rt.val.as_deref()?)
+}
+
+/// The canonical name of a type given as text (e.g. `format_type` output such as
+/// `character varying(255)[]`), or `None` when it does not parse as a type.
+pub fn canonical_type_text(display: &str) -> Option<String> {
+    if display
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Some(ast::canonical_type(display));
+    }
+    let parsed = crate::parse(&format!("SELECT NULL::{display}"));
+    if !parsed.errors.is_empty() {
+        return None;
+    }
+    let NodeEnum::SelectStmt(s) = &parsed.statements.first()?.node else {
+        return None;
+    };
+    let Some(NodeEnum::ResTarget(rt)) = s.target_list.first()?.node.as_ref() else {
+        return None;
+    };
+    let Some(NodeEnum::TypeCast(tc)) = rt.val.as_deref()?.node.as_ref() else {
+        return None;
+    };
+    Some(ast::type_name(tc.type_name.as_ref()?))
+}
+
+/// Text that is already canonical: a number, a boolean, or a call without arguments.
+fn is_plain(sql: &str) -> bool {
+    let b = sql.as_bytes();
+    if b.is_empty() {
+        return false;
+    }
+    if sql == "true" || sql == "false" {
+        return true;
+    }
+    if b.iter().all(u8::is_ascii_digit) {
+        return b.len() < 10;
+    }
+    if let Some(name) = sql.strip_suffix("()") {
+        return !name.is_empty()
+            && name
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c == b'_' || c.is_ascii_digit());
+    }
+    false
+}
+
+fn is_numeric_type(t: &protobuf::TypeName) -> bool {
+    matches!(
+        ast::type_name(t).split('(').next().unwrap_or_default(),
+        "int2" | "int4" | "int8" | "numeric" | "float4" | "float8" | "oid"
+    )
+}
+
+/// A numeric constant for a numeric literal string (`'-1'` shown for an int4 `-1`).
+fn number_const(text: &str) -> Option<Val> {
+    if let Ok(i) = text.parse::<i32>() {
+        return Some(Val::Ival(protobuf::Integer { ival: i }));
+    }
+    if text.parse::<f64>().is_ok() && !text.contains(['e', 'E', 'n', 'N', 'i', 'I']) {
+        return Some(Val::Fval(protobuf::Float {
+            fval: text.to_owned(),
+        }));
+    }
+    None
+}
+
+fn normalize_all(nodes: &mut [Node]) {
+    for n in nodes {
+        normalize(n);
+    }
+}
+
+fn normalize_opt(node: Option<&mut Node>) {
+    if let Some(n) = node {
+        normalize(n);
+    }
+}
+
+/// Rewrites an expression tree into the canonical form, bottom up.
+fn normalize(node: &mut Node) {
+    let Some(inner) = node.node.as_mut() else {
+        return;
+    };
+    match inner {
+        NodeEnum::TypeCast(tc) => {
+            normalize_opt(tc.arg.as_deref_mut());
+            let Some(arg) = tc.arg.as_deref() else {
+                return;
+            };
+            let strip = matches!(
+                arg.node,
+                Some(
+                    NodeEnum::AConst(_)
+                        | NodeEnum::ColumnRef(_)
+                        | NodeEnum::AArrayExpr(_)
+                        | NodeEnum::ParamRef(_)
+                )
+            );
+            if !strip {
+                return;
+            }
+            let numeric = tc.type_name.as_ref().is_some_and(is_numeric_type);
+            let mut arg = arg.clone();
+            if numeric {
+                if let Some(NodeEnum::AConst(c)) = arg.node.as_mut() {
+                    if let Some(Val::Sval(s)) = &c.val {
+                        if let Some(v) = number_const(&s.sval) {
+                            c.val = Some(v);
+                        }
+                    }
+                }
+            }
+            *node = arg;
+        }
+        NodeEnum::AConst(c) => {
+            // The parser folds large integers into Float nodes; keep one spelling for both.
+            if let Some(Val::Fval(f)) = &c.val {
+                if let Some(v) = number_const(&f.fval) {
+                    c.val = Some(v);
+                }
+            }
+        }
+        NodeEnum::AExpr(e) => {
+            normalize_all(&mut e.name);
+            normalize_opt(e.lexpr.as_deref_mut());
+            normalize_opt(e.rexpr.as_deref_mut());
+            let kind = AExprKind::try_from(e.kind).unwrap_or(AExprKind::Undefined);
+            match kind {
+                AExprKind::AexprOpAny | AExprKind::AexprOpAll => {
+                    // x = ANY (ARRAY[a, b]) is how PostgreSQL prints x IN (a, b).
+                    let op = e.name.first().and_then(string_of).unwrap_or_default();
+                    let is_in = (kind == AExprKind::AexprOpAny && op == "=")
+                        || (kind == AExprKind::AexprOpAll && op == "<>");
+                    if is_in {
+                        if let Some(Some(NodeEnum::AArrayExpr(arr))) =
+                            e.rexpr.as_deref().map(|r| &r.node)
+                        {
+                            let items = arr.elements.clone();
+                            e.kind = AExprKind::AexprIn as i32;
+                            e.rexpr = Some(Box::new(Node {
+                                node: Some(NodeEnum::List(protobuf::List { items })),
+                            }));
+                        }
+                    }
+                }
+                AExprKind::AexprLike | AExprKind::AexprIlike => {
+                    e.kind = AExprKind::AexprOp as i32;
+                }
+                AExprKind::AexprBetween | AExprKind::AexprNotBetween => {
+                    let Some(Some(NodeEnum::List(bounds))) = e.rexpr.as_deref().map(|r| &r.node)
+                    else {
+                        return;
+                    };
+                    let [lo, hi] = bounds.items.as_slice() else {
+                        return;
+                    };
+                    let (lo, hi) = (lo.clone(), hi.clone());
+                    let Some(x) = e.lexpr.clone() else { return };
+                    let between = kind == AExprKind::AexprBetween;
+                    let cmp = |op: &str, bound: Node| Node {
+                        node: Some(NodeEnum::AExpr(Box::new(protobuf::AExpr {
+                            kind: AExprKind::AexprOp as i32,
+                            name: vec![Node {
+                                node: Some(NodeEnum::String(protobuf::String {
+                                    sval: op.to_owned(),
+                                })),
+                            }],
+                            lexpr: Some(x.clone()),
+                            rexpr: Some(Box::new(bound)),
+                            ..Default::default()
+                        }))),
+                    };
+                    let (op1, op2, bool_op) = if between {
+                        (">=", "<=", BoolExprType::AndExpr)
+                    } else {
+                        ("<", ">", BoolExprType::OrExpr)
+                    };
+                    *node = Node {
+                        node: Some(NodeEnum::BoolExpr(Box::new(protobuf::BoolExpr {
+                            boolop: bool_op as i32,
+                            args: vec![cmp(op1, lo), cmp(op2, hi)],
+                            ..Default::default()
+                        }))),
+                    };
+                }
+                _ => {}
+            }
+        }
+        NodeEnum::BoolExpr(b) => {
+            normalize_all(&mut b.args);
+            // Flatten nested ANDs and ORs, as PostgreSQL stores them.
+            let op = b.boolop;
+            if op != BoolExprType::NotExpr as i32 {
+                let mut flat = Vec::with_capacity(b.args.len());
+                for a in b.args.drain(..) {
+                    match a.node {
+                        Some(NodeEnum::BoolExpr(inner)) if inner.boolop == op => {
+                            flat.extend(inner.args);
+                        }
+                        other => flat.push(Node { node: other }),
+                    }
+                }
+                b.args = flat;
+            }
+        }
+        NodeEnum::FuncCall(f) => {
+            normalize_all(&mut f.args);
+            normalize_all(&mut f.agg_order);
+            normalize_opt(f.agg_filter.as_deref_mut());
+            if f.funcname.len() == 2 && f.funcname.first().and_then(string_of) == Some("pg_catalog")
+            {
+                f.funcname.remove(0);
+            }
+            f.funcformat = CoercionForm::CoerceExplicitCall as i32;
+            // nextval('public.seq') and nextval('seq') name the same sequence: regclass output
+            // leaves out schemas on the search_path.
+            if f.funcname.len() == 1 && f.funcname.first().and_then(string_of) == Some("nextval") {
+                if let Some(NodeEnum::AConst(c)) = f.args.first_mut().and_then(|a| a.node.as_mut())
+                {
+                    if let Some(Val::Sval(s)) = c.val.as_mut() {
+                        if let Some(rest) = s.sval.strip_prefix("public.") {
+                            s.sval = rest.to_owned();
+                        }
+                    }
+                }
+            }
+        }
+        NodeEnum::NullTest(t) => normalize_opt(t.arg.as_deref_mut()),
+        NodeEnum::BooleanTest(t) => normalize_opt(t.arg.as_deref_mut()),
+        NodeEnum::AArrayExpr(a) => normalize_all(&mut a.elements),
+        NodeEnum::List(l) => normalize_all(&mut l.items),
+        NodeEnum::RowExpr(r) => normalize_all(&mut r.args),
+        NodeEnum::CoalesceExpr(c) => normalize_all(&mut c.args),
+        NodeEnum::MinMaxExpr(m) => normalize_all(&mut m.args),
+        NodeEnum::CaseExpr(c) => {
+            normalize_opt(c.arg.as_deref_mut());
+            normalize_all(&mut c.args);
+            normalize_opt(c.defresult.as_deref_mut());
+        }
+        NodeEnum::CaseWhen(w) => {
+            normalize_opt(w.expr.as_deref_mut());
+            normalize_opt(w.result.as_deref_mut());
+        }
+        NodeEnum::CollateClause(c) => normalize_opt(c.arg.as_deref_mut()),
+        NodeEnum::AIndirection(i) => normalize_opt(i.arg.as_deref_mut()),
+        NodeEnum::SortBy(s) => normalize_opt(s.node.as_deref_mut()),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(ddl: &str, shown: &str) {
+        let a = canonical_expr_text(ddl);
+        let b = canonical_expr_text(shown);
+        assert!(a.is_some(), "{ddl} does not parse");
+        assert_eq!(a, b, "{ddl} vs {shown}");
+    }
+
+    #[test]
+    fn ddl_and_catalog_display_agree() {
+        same("'x'", "'x'::text");
+        same("0", "(0)::numeric");
+        same("-1", "'-1'::integer");
+        same("1.5", "'1.5'::double precision");
+        same("10000000000", "'10000000000'::bigint");
+        same("total >= 0", "(total >= (0)::numeric)");
+        same(
+            "status IN ('a', 'b')",
+            "((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))",
+        );
+        same("name LIKE 'a%'", "((name)::text ~~ 'a%'::text)");
+        same("n BETWEEN 1 AND 5", "((n >= 1) AND (n <= 5))");
+        same(
+            "a > 0 AND b > 0 AND c > 0",
+            "((a > 0) AND (b > 0) AND (c > 0))",
+        );
+        same("lower(email)", "lower((email)::text)");
+        same(
+            "nextval('public.users_id_seq'::regclass)",
+            "nextval('users_id_seq'::regclass)",
+        );
+        same("now() AT TIME ZONE 'utc'", "timezone('utc'::text, now())");
+        same("'{}'", "'{}'::jsonb");
+        same("char_length(code) = 3", "(char_length((code)::text) = 3)");
+        same("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP");
+    }
+
+    #[test]
+    fn types_from_format_type() {
+        assert_eq!(
+            canonical_type_text("character varying(255)").as_deref(),
+            Some("varchar(255)")
+        );
+        assert_eq!(canonical_type_text("integer[]").as_deref(), Some("int4[]"));
+        assert_eq!(
+            canonical_type_text("timestamp(3) with time zone").as_deref(),
+            Some("timestamptz(3)")
+        );
+        assert_eq!(canonical_type_text("\"char\"").as_deref(), Some("char"));
+        assert_eq!(
+            canonical_type_text("numeric(10,2)").as_deref(),
+            Some("numeric(10,2)")
+        );
+        assert_eq!(canonical_type_text("app.mood").as_deref(), Some("app.mood"));
+        assert_eq!(canonical_type_text("bigint").as_deref(), Some("int8"));
+        assert_eq!(canonical_type_text("not a type ("), None);
+    }
+}
