@@ -548,13 +548,22 @@ impl Catalog {
                 }
             }
             AlterTableType::AtAlterConstraint => {
-                if let Some(NodeEnum::Constraint(con)) = def {
-                    if let Some(t) = self.table_mut(table) {
-                        for c in &mut t.constraints {
-                            if c.name == con.conname {
-                                c.deferrable = con.deferrable;
-                                c.initially_deferred = con.initdeferred;
-                            }
+                let change = match def {
+                    Some(NodeEnum::AtalterConstraint(a)) if a.alter_deferrability => {
+                        Some((&a.conname, a.deferrable, a.initdeferred))
+                    }
+                    Some(NodeEnum::Constraint(c)) => {
+                        Some((&c.conname, c.deferrable, c.initdeferred))
+                    }
+                    _ => None,
+                };
+                if let (Some((name, deferrable, initdeferred)), Some(t)) =
+                    (change, self.table_mut(table))
+                {
+                    for c in &mut t.constraints {
+                        if c.name == *name {
+                            c.deferrable = deferrable;
+                            c.initially_deferred = initdeferred;
                         }
                     }
                 }
@@ -791,6 +800,21 @@ impl Catalog {
         let contype = ConstrType::try_from(con.contype).unwrap_or(ConstrType::Undefined);
         let mut columns: Vec<String> = match contype {
             ConstrType::ConstrForeign => owned_strings(&con.fk_attrs),
+            // PostgreSQL records the columns a CHECK expression uses (in column order).
+            ConstrType::ConstrCheck => {
+                let used = con
+                    .raw_expr
+                    .as_deref()
+                    .map(plumb_sql::canon::column_refs)
+                    .unwrap_or_default();
+                self.table(table).map_or(used.clone(), |t| {
+                    t.columns
+                        .iter()
+                        .filter(|c| used.contains(&c.name))
+                        .map(|c| c.name.clone())
+                        .collect()
+                })
+            }
             ConstrType::ConstrExclusion => con
                 .exclusions
                 .iter()
@@ -1211,11 +1235,28 @@ impl Catalog {
     }
 
     fn rename_column(&mut self, target: &QualifiedName, old: &str, new: &str) {
+        let in_expr = |e: &mut String| *e = plumb_sql::canon::rename_column(e, old, new);
         if let Some(t) = self.table_mut(target) {
             if let Some(c) = t.column_mut(old) {
                 new.clone_into(&mut c.name);
             }
+            for c in &mut t.columns {
+                if let Some(g) = &mut c.generated {
+                    in_expr(g);
+                }
+            }
+            for p in &mut t.policies {
+                if let Some(e) = &mut p.using {
+                    in_expr(e);
+                }
+                if let Some(e) = &mut p.with_check {
+                    in_expr(e);
+                }
+            }
             for con in &mut t.constraints {
+                if let ConstraintKind::Check { expr, .. } = &mut con.kind {
+                    in_expr(expr);
+                }
                 for c in &mut con.columns {
                     if c == old {
                         new.clone_into(c);

@@ -7,8 +7,10 @@
 //! No IO happens here.
 
 mod apply;
+mod build;
 mod model;
 mod objects;
 
 pub use apply::{quote_ident, Applied};
+pub use build::{Skipped, SqlApplied};
 pub use model::*;

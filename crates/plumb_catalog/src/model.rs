@@ -687,27 +687,31 @@ pub struct Catalog {
     /// Schemas other than the built-in ones (`public` is listed when it exists).
     pub schemas: OrdSet<String>,
     /// Tables by name.
+    #[serde(with = "as_list")]
     pub tables: OrdMap<QualifiedName, Arc<Table>>,
     /// Indexes by name.
+    #[serde(with = "as_list")]
     pub indexes: OrdMap<QualifiedName, Arc<Index>>,
     /// Views and materialized views by name.
+    #[serde(with = "as_list")]
     pub views: OrdMap<QualifiedName, View>,
     /// Enum types by name.
+    #[serde(with = "as_list")]
     pub enums: OrdMap<QualifiedName, EnumType>,
     /// Domains by name.
-    #[serde(default)]
+    #[serde(default, with = "as_list")]
     pub domains: OrdMap<QualifiedName, Domain>,
     /// Composite types by name.
-    #[serde(default)]
+    #[serde(default, with = "as_list")]
     pub composite_types: OrdMap<QualifiedName, CompositeType>,
     /// Sequences by name.
-    #[serde(default)]
+    #[serde(default, with = "as_list")]
     pub sequences: OrdMap<QualifiedName, Sequence>,
     /// Functions and procedures by [`Function::key`].
-    #[serde(default)]
+    #[serde(default, with = "as_list")]
     pub functions: OrdMap<QualifiedName, Arc<Function>>,
     /// Extensions by name.
-    #[serde(default)]
+    #[serde(default, with = "as_list")]
     pub extensions: OrdMap<String, Extension>,
     /// Privileges granted explicitly (owners' implicit privileges are not listed).
     #[serde(default)]
@@ -780,5 +784,74 @@ pub(crate) fn update_values<K: Ord + Clone, V: Clone>(
         if let Some(v) = map.get_mut(&k) {
             f(v);
         }
+    }
+}
+
+/// An object that knows its catalog key, so keyed maps serialize as plain lists.
+pub trait Keyed<K> {
+    /// The key of this object in its catalog map.
+    fn key(&self) -> K;
+}
+
+macro_rules! keyed_by_name {
+    ($($t:ty),*) => {$(
+        impl Keyed<QualifiedName> for $t {
+            fn key(&self) -> QualifiedName {
+                self.name.clone()
+            }
+        }
+    )*};
+}
+keyed_by_name!(
+    Table,
+    Index,
+    View,
+    EnumType,
+    Domain,
+    CompositeType,
+    Sequence
+);
+
+impl Keyed<QualifiedName> for Function {
+    fn key(&self) -> QualifiedName {
+        Function::key(&self.name, &self.arg_types)
+    }
+}
+
+impl Keyed<String> for Extension {
+    fn key(&self) -> String {
+        self.name.clone()
+    }
+}
+
+impl<K, T: Keyed<K>> Keyed<K> for Arc<T> {
+    fn key(&self) -> K {
+        (**self).key()
+    }
+}
+
+/// Serializes a keyed map as the list of its values (JSON object keys must be strings, and
+/// every value names itself anyway); deserializes a list back into the map.
+mod as_list {
+    use imbl::OrdMap;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Keyed;
+
+    pub fn serialize<S: Serializer, K: Ord + Clone, V: Serialize + Clone>(
+        map: &OrdMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.values())
+    }
+
+    pub fn deserialize<'de, D, K, V>(d: D) -> Result<OrdMap<K, V>, D::Error>
+    where
+        D: Deserializer<'de>,
+        K: Ord + Clone,
+        V: Deserialize<'de> + Keyed<K> + Clone,
+    {
+        let values: Vec<V> = Vec::deserialize(d)?;
+        Ok(values.into_iter().map(|v| (v.key(), v)).collect())
     }
 }

@@ -28,6 +28,11 @@ pub fn canonical_expr_text(sql: &str) -> Option<String> {
     if is_plain(sql) {
         return Some(sql.to_owned());
     }
+    canonical_expr(&parse_expr(sql)?)
+}
+
+/// Parses one expression (e.g. `pg_get_expr` output) into its parse tree.
+pub fn parse_expr(sql: &str) -> Option<Node> {
     let parsed = crate::parse(&format!("SELECT {sql}"));
     if !parsed.errors.is_empty() || parsed.statements.len() != 1 {
         return None;
@@ -41,7 +46,84 @@ pub fn canonical_expr_text(sql: &str) -> Option<String> {
     let Some(NodeEnum::ResTarget(rt)) = target.node.as_ref() else {
         return None;
     };
-    canonical_expr(rt.val.as_deref()?)
+    rt.val.as_deref().cloned()
+}
+
+/// The columns an expression refers to (the last name of each column reference), in order of
+/// appearance, without repeats.
+pub fn column_refs(expr: &Node) -> Vec<String> {
+    let Some(inner) = expr.node.as_ref() else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut visit = |c: &protobuf::ColumnRef| {
+        if let Some(name) = c.fields.last().and_then(string_of) {
+            if !out.iter().any(|o| o == name) {
+                out.push(name.to_owned());
+            }
+        }
+    };
+    if let NodeEnum::ColumnRef(c) = inner {
+        visit(c);
+    }
+    for (n, _, _, _) in inner.nodes() {
+        if let pg_query::NodeRef::ColumnRef(c) = n {
+            visit(c);
+        }
+    }
+    out
+}
+
+/// A canonical expression with references to column `old` renamed to `new` (what PostgreSQL
+/// shows after `ALTER TABLE ... RENAME COLUMN`); the input unchanged if it does not parse.
+pub fn rename_column(sql: &str, old: &str, new: &str) -> String {
+    let text = format!("SELECT {sql}");
+    let parsed = crate::parse(&text);
+    let Some(stmt) = parsed.statements.first() else {
+        return sql.to_owned();
+    };
+    let quoted_old = quote_ident(old);
+    let mut spans: Vec<usize> = Vec::new();
+    for (n, _, _, _) in stmt.node.nodes() {
+        if let pg_query::NodeRef::ColumnRef(c) = n {
+            if c.fields.len() == 1 && c.fields.first().and_then(string_of) == Some(old) {
+                if let Ok(loc) = usize::try_from(c.location) {
+                    if text[loc..].starts_with(&quoted_old) {
+                        spans.push(loc);
+                    }
+                }
+            }
+        }
+    }
+    if spans.is_empty() {
+        return sql.to_owned();
+    }
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for loc in spans {
+        out.push_str(&text[at..loc]);
+        out.push_str(&quote_ident(new));
+        at = loc + quoted_old.len();
+    }
+    out.push_str(&text[at..]);
+    canonical_expr_text(&out["SELECT ".len()..]).unwrap_or_else(|| sql.to_owned())
+}
+
+/// Quotes an identifier unless it is a plain lower-case name.
+fn quote_ident(name: &str) -> String {
+    let plain = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if plain {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
 }
 
 /// The canonical name of a type given as text (e.g. `format_type` output such as
@@ -332,6 +414,20 @@ mod tests {
         same("'{}'", "'{}'::jsonb");
         same("char_length(code) = 3", "(char_length((code)::text) = 3)");
         same("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP");
+    }
+
+    #[test]
+    fn renames_and_column_references() {
+        assert_eq!(
+            rename_column("note <> ''", "note", "remark"),
+            "remark <> ''"
+        );
+        assert_eq!(
+            rename_column("lower(\"Name\") = t.\"Name\"", "Name", "full name"),
+            "lower(\"full name\") = t.\"Name\""
+        );
+        let e = parse_expr("a > b AND lower(a) <> c").unwrap();
+        assert_eq!(column_refs(&e), ["a", "b", "c"]);
     }
 
     #[test]

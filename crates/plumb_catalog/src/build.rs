@@ -1,0 +1,140 @@
+//! Building a catalog from SQL text, and comparing two catalogs.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{Applied, Catalog};
+
+/// A statement the interpreter could not represent in the model.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// Byte offset where the statement starts.
+    pub start: usize,
+    /// Byte offset where it ends.
+    pub end: usize,
+    /// The statement form, e.g. `CREATE OPERATOR`.
+    pub form: &'static str,
+}
+
+/// What [`Catalog::apply_sql`] could not take in.
+#[derive(Clone, Debug, Default)]
+pub struct SqlApplied {
+    /// Statements parsed but not modelled.
+    pub skipped: Vec<Skipped>,
+    /// Text that does not parse.
+    pub errors: Vec<plumb_sql::SyntaxError>,
+}
+
+impl Catalog {
+    /// Parses a script and applies its statements in order.
+    pub fn apply_sql(&mut self, sql: &str) -> SqlApplied {
+        let parsed = plumb_sql::parse(sql);
+        let mut out = SqlApplied {
+            errors: parsed.errors,
+            ..SqlApplied::default()
+        };
+        for s in &parsed.statements {
+            if let Applied::Unmodelled(form) = self.apply(&s.node) {
+                out.skipped.push(Skipped {
+                    start: s.start,
+                    end: s.end,
+                    form,
+                });
+            }
+        }
+        out
+    }
+
+    /// The differences between two catalogs, one line each (`path: this → other`), in a stable
+    /// order. Lists of named objects are matched by name, so one missing column reads as one
+    /// difference, not a shifted list.
+    pub fn diff(&self, other: &Catalog) -> Vec<String> {
+        let a = serde_json::to_value(self).unwrap_or(Value::Null);
+        let b = serde_json::to_value(other).unwrap_or(Value::Null);
+        let mut out = Vec::new();
+        diff_value("", &a, &b, &mut out);
+        out
+    }
+}
+
+fn name_key(v: &Value) -> Option<String> {
+    let name = v.get("name")?;
+    Some(match name {
+        Value::String(s) => s.clone(),
+        Value::Object(o) => format!(
+            "{}.{}",
+            o.get("schema").and_then(Value::as_str).unwrap_or_default(),
+            o.get("name").and_then(Value::as_str).unwrap_or_default()
+        ),
+        other => other.to_string(),
+    })
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 300 {
+        format!("{}…", &s[..s.floor_char_boundary_compat(300)])
+    } else {
+        s
+    }
+}
+
+trait FloorBoundary {
+    fn floor_char_boundary_compat(&self, i: usize) -> usize;
+}
+
+impl FloorBoundary for str {
+    fn floor_char_boundary_compat(&self, mut i: usize) -> usize {
+        while !self.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+}
+
+fn diff_value(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    if a == b {
+        return;
+    }
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                diff_value(
+                    &p,
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y))
+            if x.iter().chain(y.iter()).all(|v| name_key(v).is_some()) =>
+        {
+            let mut names: Vec<String> = x.iter().chain(y.iter()).filter_map(name_key).collect();
+            names.sort();
+            names.dedup();
+            for n in names {
+                let find = |list: &Vec<Value>| {
+                    list.iter()
+                        .find(|v| name_key(v).as_deref() == Some(&n))
+                        .cloned()
+                };
+                match (find(x), find(y)) {
+                    (Some(u), Some(v)) => diff_value(&format!("{path}[{n}]"), &u, &v, out),
+                    (Some(_), None) => out.push(format!("{path}[{n}]: only in the first")),
+                    (None, Some(_)) => out.push(format!("{path}[{n}]: only in the second")),
+                    (None, None) => {}
+                }
+            }
+        }
+        _ => out.push(format!("{path}: {} → {}", short(a), short(b))),
+    }
+}

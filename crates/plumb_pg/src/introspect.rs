@@ -1,0 +1,758 @@
+//! Reading a live database's schema into a [`Catalog`].
+//!
+//! A dozen catalog queries, not one per table: they run pipelined on one connection inside one
+//! REPEATABLE READ READ ONLY transaction, so the snapshot is consistent and the cost is a few
+//! round trips whatever the size of the schema. No query opens a user relation except the
+//! sequence reads at the end (ACCESS SHARE, in short autocommit statements), so no lock beyond
+//! ACCESS SHARE is taken and none is held across the whole load. Sizes come from `relpages`
+//! (updated by VACUUM, ANALYZE and index builds) rather than `pg_relation_size`, which would
+//! lock every relation and overflow the lock table on large schemas.
+//!
+//! Objects that belong to extensions are left out, as are the catalog schemas. Partitions list
+//! only what they declare themselves: constraints cloned from the partitioned parent
+//! (`conparentid <> 0`) and indexes attached to a parent index are represented on the parent.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use futures_util::future::try_join_all;
+use plumb_catalog::{
+    Catalog, Column, CompositeType, Constraint, ConstraintKind, DatabaseInfo, Domain, DomainCheck,
+    EnumType, Extension, FkAction, Function, Grant, GrantObject, Identity, Index, IndexStats,
+    Policy, PolicyCommand, QualifiedName, Sequence, Table, TableKind, TableStats, Trigger, View,
+    Volatility,
+};
+use plumb_sql::canon;
+use tokio_postgres::Row;
+
+use crate::{PgError, Session};
+
+const USER_NS: &str = "n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'";
+
+fn not_extension_member(catalog: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{catalog}'::regclass \
+         AND e.objid = {oid} AND e.deptype = 'e')"
+    )
+}
+
+fn ts(expr: &str) -> String {
+    format!("to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
+}
+
+fn queries() -> Vec<(&'static str, String)> {
+    let bs = "current_setting('block_size')::int8";
+    let rel_ext = not_extension_member("pg_class", "c.oid");
+    let type_ext = not_extension_member("pg_type", "t.oid");
+    let proc_ext = not_extension_member("pg_proc", "p.oid");
+    vec![
+        (
+            "reading database facts",
+            "SELECT current_database()::text, current_setting('server_version_num')::int4, \
+             current_user::text, \
+             ARRAY(SELECT rolname::text FROM pg_roles WHERE rolsuper ORDER BY 1), \
+             (SELECT to_char(stats_reset AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') \
+              FROM pg_stat_database WHERE datname = current_database())"
+                .to_owned(),
+        ),
+        (
+            "reading schemas",
+            format!(
+                "SELECT n.nspname::text FROM pg_namespace n WHERE {USER_NS} AND n.nspname <> 'public' \
+                 AND {}",
+                not_extension_member("pg_namespace", "n.oid")
+            ),
+        ),
+        (
+            "reading tables",
+            format!(
+                "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind, c.relpersistence = 'u', \
+                 pg_get_userbyid(c.relowner)::text, d.description, c.relrowsecurity, c.relforcerowsecurity, \
+                 pn.nspname::text, pc.relname::text, c.reltuples::float8, c.relpages::int8 * {bs}, \
+                 coalesce(t.relpages, 0)::int8 * {bs}, \
+                 pg_stat_get_numscans(c.oid), pg_stat_get_live_tuples(c.oid), pg_stat_get_dead_tuples(c.oid), \
+                 {}, {}, {}, {} \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 \
+                 LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition \
+                 LEFT JOIN pg_class pc ON pc.oid = i.inhparent \
+                 LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace \
+                 LEFT JOIN pg_class t ON t.oid = c.reltoastrelid \
+                 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND {USER_NS} AND {rel_ext}",
+                ts("pg_stat_get_last_vacuum_time(c.oid)"),
+                ts("pg_stat_get_last_autovacuum_time(c.oid)"),
+                ts("pg_stat_get_last_analyze_time(c.oid)"),
+                ts("pg_stat_get_last_autoanalyze_time(c.oid)"),
+            ),
+        ),
+        (
+            "reading columns",
+            format!(
+                "SELECT a.attrelid, a.attnum, a.attname::text, format_type(a.atttypid, a.atttypmod), \
+                 a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated, \
+                 CASE WHEN a.attcollation <> ty.typcollation THEN co.collname::text END, d.description \
+                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 JOIN pg_type ty ON ty.oid = a.atttypid \
+                 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
+                 LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+                 LEFT JOIN pg_description d ON d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum \
+                 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f', 'c') AND {USER_NS} \
+                 ORDER BY a.attrelid, a.attnum"
+            ),
+        ),
+        (
+            "reading constraints",
+            format!(
+                "SELECT con.conrelid, con.conname::text, con.contype, con.conkey, con.condeferrable, \
+                 con.condeferred, con.convalidated, \
+                 CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END, \
+                 fn.nspname::text, fc.relname::text, \
+                 ARRAY(SELECT fa.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, o) \
+                       JOIN pg_attribute fa ON fa.attrelid = con.confrelid AND fa.attnum = k.attnum ORDER BY k.o), \
+                 con.confdeltype, con.confupdtype \
+                 FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
+                 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
+                 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0 AND {USER_NS}"
+            ),
+        ),
+        (
+            "reading indexes",
+            format!(
+                "SELECT i.indexrelid, n.nspname::text, ic.relname::text, i.indrelid, i.indkey::int2[], \
+                 i.indnkeyatts::int4, i.indisunique, i.indisvalid, am.amname::text, \
+                 CASE WHEN i.indexprs IS NOT NULL THEN ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) \
+                      FROM generate_series(1, i.indnkeyatts::int4) k ORDER BY k) END, \
+                 pg_get_expr(i.indpred, i.indrelid, true), ic.relpages::int8 * {bs}, \
+                 pg_stat_get_numscans(i.indexrelid), d.description \
+                 FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+                 JOIN pg_namespace n ON n.oid = ic.relnamespace \
+                 JOIN pg_am am ON am.oid = ic.relam \
+                 LEFT JOIN pg_description d ON d.objoid = i.indexrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 \
+                 WHERE NOT ic.relispartition AND {USER_NS}"
+            ),
+        ),
+        (
+            "reading sequences",
+            format!(
+                "SELECT n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL), s.seqstart, \
+                 s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, dn.nspname::text, dc.relname::text, \
+                 da.attname::text, has_sequence_privilege(c.oid, 'SELECT') \
+                 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = c.oid \
+                      AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') AND dep.refobjsubid > 0 \
+                 LEFT JOIN pg_class dc ON dc.oid = dep.refobjid \
+                 LEFT JOIN pg_namespace dn ON dn.oid = dc.relnamespace \
+                 LEFT JOIN pg_attribute da ON da.attrelid = dep.refobjid AND da.attnum = dep.refobjsubid \
+                 WHERE {USER_NS} AND {rel_ext}"
+            ),
+        ),
+        (
+            "reading enum types",
+            format!(
+                "SELECT n.nspname::text, t.typname::text, \
+                 ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
+                 d.description \
+                 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+                 LEFT JOIN pg_description d ON d.objoid = t.oid AND d.classoid = 'pg_type'::regclass AND d.objsubid = 0 \
+                 WHERE t.typtype = 'e' AND {USER_NS} AND {type_ext}"
+            ),
+        ),
+        (
+            "reading domains",
+            format!(
+                "SELECT n.nspname::text, t.typname::text, format_type(t.typbasetype, t.typtypmod), \
+                 t.typnotnull, pg_get_expr(t.typdefaultbin, 0), \
+                 ARRAY(SELECT con.conname::text FROM pg_constraint con WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.oid), \
+                 ARRAY(SELECT pg_get_expr(con.conbin, 0) FROM pg_constraint con WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.oid), \
+                 ARRAY(SELECT con.convalidated FROM pg_constraint con WHERE con.contypid = t.oid AND con.contype = 'c' ORDER BY con.oid) \
+                 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
+                 WHERE t.typtype = 'd' AND {USER_NS} AND {type_ext}"
+            ),
+        ),
+        (
+            "reading functions",
+            format!(
+                "SELECT p.oid, n.nspname::text, p.proname::text, p.prokind, \
+                 ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(t, o) ORDER BY a.o), \
+                 CASE WHEN p.prokind = 'p' THEN NULL \
+                      ELSE (CASE WHEN p.proretset THEN 'setof ' ELSE '' END) || format_type(p.prorettype, NULL) END, \
+                 l.lanname::text, p.provolatile, p.prosecdef, p.proconfig, pg_get_userbyid(p.proowner)::text \
+                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+                 JOIN pg_language l ON l.oid = p.prolang \
+                 WHERE p.prokind IN ('f', 'p') AND {USER_NS} AND {proc_ext}"
+            ),
+        ),
+        (
+            "reading triggers",
+            format!(
+                "SELECT t.tgrelid, t.tgname::text, pn.nspname::text, p.proname::text \
+                 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace \
+                 WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND {USER_NS}"
+            ),
+        ),
+        (
+            "reading row-level security policies",
+            format!(
+                "SELECT pol.polrelid, pol.polname::text, pol.polcmd, pol.polpermissive, \
+                 ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END FROM unnest(pol.polroles) r), \
+                 pg_get_expr(pol.polqual, pol.polrelid), pg_get_expr(pol.polwithcheck, pol.polrelid) \
+                 FROM pg_policy pol JOIN pg_class c ON c.oid = pol.polrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER_NS}"
+            ),
+        ),
+        (
+            "reading extensions",
+            "SELECT extname::text, extversion FROM pg_extension WHERE extname <> 'plpgsql'".to_owned(),
+        ),
+        (
+            "reading privileges",
+            format!(
+                "SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, n.nspname::text, \
+                        c.relname::text, 0::oid, \
+                        CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END, a.privilege_type \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a \
+                 WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') \
+                   AND a.grantee <> c.relowner AND {USER_NS} AND {rel_ext} \
+                 UNION ALL \
+                 SELECT 'schema', '', n.nspname::text, 0::oid, \
+                        CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END, a.privilege_type \
+                 FROM pg_namespace n, aclexplode(n.nspacl) a \
+                 WHERE n.nspacl IS NOT NULL AND a.grantee <> n.nspowner AND {USER_NS} \
+                   AND NOT (n.nspname = 'public' AND a.grantee = 0 AND a.privilege_type = 'USAGE') \
+                 UNION ALL \
+                 SELECT 'function', n.nspname::text, p.proname::text, p.oid, \
+                        CASE WHEN a.grantee = 0 THEN 'public' ELSE pg_get_userbyid(a.grantee)::text END, a.privilege_type \
+                 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace, \
+                      aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a \
+                 WHERE p.prokind IN ('f', 'p') AND a.grantee <> p.proowner AND {USER_NS} AND {proc_ext}"
+            ),
+        ),
+    ]
+}
+
+/// Canonicalizes types and expressions, caching by text: big schemas repeat the same few.
+#[derive(Default)]
+struct Canon {
+    types: HashMap<String, String>,
+    exprs: HashMap<String, Option<String>>,
+}
+
+impl Canon {
+    fn type_name(&mut self, display: &str) -> String {
+        if let Some(t) = self.types.get(display) {
+            return t.clone();
+        }
+        let t = canon::canonical_type_text(display).unwrap_or_else(|| display.to_owned());
+        self.types.insert(display.to_owned(), t.clone());
+        t
+    }
+
+    fn expr(&mut self, sql: &str) -> String {
+        if let Some(e) = self.exprs.get(sql) {
+            return e.clone().unwrap_or_else(|| sql.to_owned());
+        }
+        let e = canon::canonical_expr_text(sql);
+        self.exprs.insert(sql.to_owned(), e.clone());
+        e.unwrap_or_else(|| sql.to_owned())
+    }
+}
+
+fn char_of(row: &Row, i: usize) -> u8 {
+    // "char" columns arrive as i8.
+    row.get::<_, i8>(i).to_ne_bytes()[0]
+}
+
+fn fk_action(code: u8) -> FkAction {
+    FkAction::from_code(std::str::from_utf8(&[code]).unwrap_or("a"))
+}
+
+/// Reads the schema of the database a session is connected to.
+pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
+    let client = &session.client;
+    client
+        .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await
+        .map_err(|e| session.query_error("starting a read-only transaction", &e))?;
+    let qs = queries();
+    let results = try_join_all(qs.iter().map(|(what, sql)| async move {
+        client
+            .query(sql.as_str(), &[])
+            .await
+            .map_err(|e| session.query_error(what, &e))
+    }))
+    .await;
+    let _ = client.batch_execute("COMMIT").await;
+    let mut results = results?.into_iter();
+    let mut next = || results.next().unwrap_or_default();
+    let (info, schemas, relations, columns, constraints, indexes, sequences, enums, domains) = (
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+    );
+    let (functions, triggers, policies, extensions, grants) =
+        (next(), next(), next(), next(), next());
+
+    let mut canon = Canon::default();
+    let mut catalog = Catalog::default();
+    if let Some(r) = info.first() {
+        catalog.database = Some(DatabaseInfo {
+            name: r.get(0),
+            server_version_num: r.get(1),
+            current_user: r.get(2),
+            superusers: r.get(3),
+            stats_reset: r.get(4),
+        });
+    }
+    for r in &schemas {
+        catalog.schemas.insert(r.get(0));
+    }
+
+    // Relations by oid, with their column names by attnum for constraint and index keys.
+    let mut rel_names: HashMap<u32, QualifiedName> = HashMap::new();
+    let mut attnames: HashMap<u32, HashMap<i16, String>> = HashMap::new();
+    let mut tables: HashMap<u32, Table> = HashMap::new();
+    let mut composite: HashMap<u32, CompositeType> = HashMap::new();
+    for r in &relations {
+        let oid: u32 = r.get(0);
+        let name = QualifiedName::new(Some(r.get(1)), r.get(2));
+        rel_names.insert(oid, name.clone());
+        match char_of(r, 3) {
+            b'r' | b'p' | b'f' => {
+                let mut t = Table::new(name);
+                if char_of(r, 3) == b'p' {
+                    t.kind = TableKind::Partitioned;
+                }
+                t.unlogged = r.get(4);
+                t.owner = r.get(5);
+                t.comment = r.get(6);
+                t.rls_enabled = r.get(7);
+                t.rls_forced = r.get(8);
+                let parent: Option<String> = r.get(10);
+                t.partition_of = parent.map(|p| QualifiedName::new(r.get(9), &p));
+                let reltuples: f64 = r.get(11);
+                #[allow(clippy::cast_possible_truncation)]
+                let estimated_rows = (reltuples >= 0.0).then_some(reltuples as i64);
+                t.stats = Some(TableStats {
+                    estimated_rows,
+                    table_bytes: r.get(12),
+                    toast_bytes: r.get(13),
+                    index_bytes: 0,
+                    seq_scan: r.get(14),
+                    idx_scan: None,
+                    n_live_tup: r.get(15),
+                    n_dead_tup: r.get(16),
+                    last_vacuum: r.get(17),
+                    last_autovacuum: r.get(18),
+                    last_analyze: r.get(19),
+                    last_autoanalyze: r.get(20),
+                });
+                tables.insert(oid, t);
+            }
+            b'v' | b'm' => {
+                catalog.views.insert(
+                    name.clone(),
+                    View {
+                        name,
+                        materialized: char_of(r, 3) == b'm',
+                        owner: r.get(5),
+                        comment: r.get(6),
+                    },
+                );
+            }
+            _ => {
+                composite.insert(
+                    oid,
+                    CompositeType {
+                        name,
+                        attributes: Vec::new(),
+                    },
+                );
+            }
+        }
+    }
+
+    for r in &columns {
+        let relid: u32 = r.get(0);
+        let attnum: i16 = r.get(1);
+        let name: String = r.get(2);
+        attnames
+            .entry(relid)
+            .or_default()
+            .insert(attnum, name.clone());
+        let type_name = canon.type_name(r.get(3));
+        if let Some(c) = composite.get_mut(&relid) {
+            c.attributes.push((name, type_name));
+            continue;
+        }
+        let Some(t) = tables.get_mut(&relid) else {
+            continue;
+        };
+        let mut col = Column::new(&name, &type_name);
+        col.not_null = r.get(4);
+        let expr: Option<&str> = r.get(5);
+        let generated = char_of(r, 7) == b's';
+        let expr = expr.map(|e| canon.expr(e));
+        if generated {
+            col.generated = expr;
+        } else {
+            col.default = expr;
+        }
+        col.identity = match char_of(r, 6) {
+            b'a' => Some(Identity::Always),
+            b'd' => Some(Identity::ByDefault),
+            _ => None,
+        };
+        col.collation = r.get(8);
+        col.comment = r.get(9);
+        t.columns.push(col);
+    }
+
+    let col_names = |relid: u32, keys: &[i16]| -> Vec<String> {
+        keys.iter()
+            .map(|k| {
+                attnames
+                    .get(&relid)
+                    .and_then(|m| m.get(k))
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    for r in &constraints {
+        let relid: u32 = r.get(0);
+        if !tables.contains_key(&relid) {
+            continue;
+        }
+        let keys: Option<Vec<i16>> = r.get(3);
+        let columns = col_names(relid, &keys.unwrap_or_default());
+        let kind = match char_of(r, 2) {
+            b'p' => ConstraintKind::PrimaryKey,
+            b'u' => ConstraintKind::Unique,
+            b'x' => ConstraintKind::Exclusion,
+            b'f' => ConstraintKind::ForeignKey {
+                references: QualifiedName::new(
+                    r.get(8),
+                    r.get::<_, Option<&str>>(9).unwrap_or_default(),
+                ),
+                ref_columns: r.get(10),
+                on_delete: fk_action(char_of(r, 11)),
+                on_update: fk_action(char_of(r, 12)),
+            },
+            _ => {
+                let text: Option<&str> = r.get(7);
+                let node = text.and_then(canon::parse_expr);
+                ConstraintKind::Check {
+                    expr: node
+                        .as_ref()
+                        .and_then(canon::canonical_expr)
+                        .or_else(|| text.map(str::to_owned))
+                        .unwrap_or_default(),
+                    not_null_column: node.as_ref().and_then(plumb_sql::ast::is_not_null_test),
+                }
+            }
+        };
+        let constraint = Constraint {
+            name: r.get(1),
+            kind,
+            columns,
+            validated: r.get(6),
+            deferrable: r.get(4),
+            initially_deferred: r.get(5),
+        };
+        if let Some(t) = tables.get_mut(&relid) {
+            t.put_constraint(constraint);
+        }
+    }
+
+    let mut index_bytes: HashMap<u32, (i64, i64)> = HashMap::new();
+    for r in &indexes {
+        let relid: u32 = r.get(3);
+        let Some(table) = rel_names.get(&relid) else {
+            continue;
+        };
+        let indkey: Vec<i16> = r.get(4);
+        let nkey = usize::try_from(r.get::<_, i32>(5)).unwrap_or(0);
+        let exprs: Option<Vec<String>> = r.get(9);
+        let mut columns = Vec::with_capacity(nkey);
+        for (i, k) in indkey.iter().take(nkey).enumerate() {
+            if *k == 0 {
+                let e = exprs
+                    .as_ref()
+                    .and_then(|x| x.get(i))
+                    .map(String::as_str)
+                    .unwrap_or_default();
+                columns.push(canon.expr(e));
+            } else {
+                columns.extend(col_names(relid, &[*k]));
+            }
+        }
+        let include = col_names(relid, indkey.get(nkey..).unwrap_or_default());
+        let predicate: Option<&str> = r.get(10);
+        let bytes: i64 = r.get(11);
+        let scans: Option<i64> = r.get(12);
+        let e = index_bytes.entry(relid).or_default();
+        e.0 += bytes;
+        e.1 += scans.unwrap_or(0);
+        let name = QualifiedName::new(Some(r.get(1)), r.get(2));
+        catalog.indexes.insert(
+            name.clone(),
+            Arc::new(Index {
+                name,
+                table: table.clone(),
+                columns,
+                include,
+                unique: r.get(6),
+                method: r.get(8),
+                predicate: predicate.map(|p| canon.expr(p)),
+                valid: r.get(7),
+                comment: r.get(13),
+                stats: Some(IndexStats {
+                    bytes,
+                    idx_scan: scans,
+                }),
+            }),
+        );
+    }
+
+    let mut readable_sequences = Vec::new();
+    for r in &sequences {
+        let name = QualifiedName::new(Some(r.get(0)), r.get(1));
+        let owner_table: Option<String> = r.get(9);
+        let owned_by = owner_table.and_then(|t| {
+            let col: Option<String> = r.get(10);
+            col.map(|c| (QualifiedName::new(r.get(8), &t), c))
+        });
+        if r.get::<_, bool>(11) {
+            readable_sequences.push(name.clone());
+        }
+        catalog.sequences.insert(
+            name.clone(),
+            Sequence {
+                name,
+                data_type: canon.type_name(r.get(2)),
+                start: r.get(3),
+                increment: r.get(4),
+                min_value: r.get(5),
+                max_value: r.get(6),
+                cycle: r.get(7),
+                owned_by,
+                last_value: None,
+            },
+        );
+    }
+
+    for r in &enums {
+        let name = QualifiedName::new(Some(r.get(0)), r.get(1));
+        catalog.enums.insert(
+            name.clone(),
+            EnumType {
+                name,
+                values: r.get(2),
+                comment: r.get(3),
+            },
+        );
+    }
+    for r in &domains {
+        let name = QualifiedName::new(Some(r.get(0)), r.get(1));
+        let default: Option<&str> = r.get(4);
+        let names: Vec<String> = r.get(5);
+        let exprs: Vec<String> = r.get(6);
+        let valid: Vec<bool> = r.get(7);
+        let mut checks: Vec<DomainCheck> = names
+            .into_iter()
+            .zip(exprs)
+            .zip(valid)
+            .map(|((name, expr), validated)| DomainCheck {
+                name,
+                expr: canon.expr(&expr),
+                validated,
+            })
+            .collect();
+        checks.sort_by(|a, b| a.name.cmp(&b.name));
+        catalog.domains.insert(
+            name.clone(),
+            Domain {
+                name,
+                base_type: canon.type_name(r.get(2)),
+                not_null: r.get(3),
+                default: default.map(|d| canon.expr(d)),
+                checks,
+            },
+        );
+    }
+    for c in composite.into_values() {
+        catalog.composite_types.insert(c.name.clone(), c);
+    }
+
+    let mut function_keys: HashMap<u32, QualifiedName> = HashMap::new();
+    for r in &functions {
+        let name = QualifiedName::new(Some(r.get(1)), r.get(2));
+        let args: Vec<String> = r.get(4);
+        let arg_types: Vec<String> = args.iter().map(|a| canon.type_name(a)).collect();
+        let returns: Option<String> =
+            r.get::<_, Option<&str>>(5)
+                .map(|t| match t.strip_prefix("setof ") {
+                    Some(rest) => format!("setof {}", canon.type_name(rest)),
+                    None => canon.type_name(t),
+                });
+        let key = Function::key(&name, &arg_types);
+        function_keys.insert(r.get(0), key.clone());
+        let mut config: Vec<String> = r.get::<_, Option<Vec<String>>>(9).unwrap_or_default();
+        config.sort();
+        catalog.functions.insert(
+            key,
+            Arc::new(Function {
+                name,
+                arg_types,
+                returns,
+                language: r.get(6),
+                volatility: match char_of(r, 7) {
+                    b'i' => Volatility::Immutable,
+                    b's' => Volatility::Stable,
+                    _ => Volatility::Volatile,
+                },
+                security_definer: r.get(8),
+                config,
+                owner: r.get(10),
+            }),
+        );
+    }
+
+    for r in &triggers {
+        let relid: u32 = r.get(0);
+        if let Some(t) = tables.get_mut(&relid) {
+            t.put_trigger(Trigger {
+                name: r.get(1),
+                function: QualifiedName::new(Some(r.get(2)), r.get(3)),
+            });
+        }
+    }
+    for r in &policies {
+        let relid: u32 = r.get(0);
+        let mut roles: Vec<String> = r.get(4);
+        roles.sort();
+        let using: Option<&str> = r.get(5);
+        let with_check: Option<&str> = r.get(6);
+        let policy = Policy {
+            name: r.get(1),
+            command: match char_of(r, 2) {
+                b'r' => PolicyCommand::Select,
+                b'a' => PolicyCommand::Insert,
+                b'w' => PolicyCommand::Update,
+                b'd' => PolicyCommand::Delete,
+                _ => PolicyCommand::All,
+            },
+            permissive: r.get(3),
+            roles,
+            using: using.map(|e| canon.expr(e)),
+            with_check: with_check.map(|e| canon.expr(e)),
+        };
+        if let Some(t) = tables.get_mut(&relid) {
+            t.put_policy(policy);
+        }
+    }
+    for r in &extensions {
+        let name: String = r.get(0);
+        catalog.extensions.insert(
+            name.clone(),
+            Extension {
+                name,
+                version: r.get(1),
+            },
+        );
+    }
+    for r in &grants {
+        let kind = match r.get::<_, &str>(0) {
+            "sequence" => GrantObject::Sequence,
+            "schema" => GrantObject::Schema,
+            "function" => GrantObject::Function,
+            _ => GrantObject::Table,
+        };
+        let object = match kind {
+            GrantObject::Schema => QualifiedName {
+                schema: String::new(),
+                name: r.get(2),
+            },
+            GrantObject::Function => match function_keys.get(&r.get::<_, u32>(3)) {
+                Some(k) => k.clone(),
+                None => continue,
+            },
+            _ => QualifiedName::new(Some(r.get(1)), r.get(2)),
+        };
+        catalog.grants.insert(Grant {
+            object_kind: kind,
+            object,
+            grantee: r.get(4),
+            privilege: r.get(5),
+        });
+    }
+
+    for (oid, mut t) in tables {
+        if let (Some(s), Some((bytes, scans))) = (t.stats.as_mut(), index_bytes.get(&oid)) {
+            s.index_bytes = *bytes;
+            s.idx_scan = Some(*scans);
+        }
+        catalog.tables.insert(t.name.clone(), Arc::new(t));
+    }
+
+    read_sequence_positions(session, &mut catalog, &readable_sequences).await?;
+    Ok(catalog)
+}
+
+/// Reads `last_value` of sequences in short autocommit statements of a few hundred each, so the
+/// ACCESS SHARE locks they take are released at once rather than piling up in one transaction.
+async fn read_sequence_positions(
+    session: &Session,
+    catalog: &mut Catalog,
+    names: &[QualifiedName],
+) -> Result<(), PgError> {
+    const CHUNK: usize = 400;
+    let statements: Vec<String> = names
+        .chunks(CHUNK)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    format!(
+                        "SELECT {i}::int4, CASE WHEN is_called THEN last_value END FROM {}.{}",
+                        plumb_catalog::quote_ident(&n.schema),
+                        plumb_catalog::quote_ident(&n.name)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ")
+        })
+        .collect();
+    let client = &session.client;
+    let results = try_join_all(statements.iter().map(|sql| async move {
+        client
+            .query(sql.as_str(), &[])
+            .await
+            .map_err(|e| session.query_error("reading sequence positions", &e))
+    }))
+    .await?;
+    for (chunk, rows) in names.chunks(CHUNK).zip(results) {
+        for r in rows {
+            let i = usize::try_from(r.get::<_, i32>(0)).unwrap_or(usize::MAX);
+            if let Some(name) = chunk.get(i) {
+                if let Some(s) = catalog.sequences.get_mut(name) {
+                    s.last_value = r.get(1);
+                }
+            }
+        }
+    }
+    Ok(())
+}
