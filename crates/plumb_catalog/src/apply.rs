@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use imbl::OrdMap;
-use plumb_sql::ast::{self, strings};
+use plumb_sql::ast::{self, quote_ident, strings};
 use plumb_sql::canon::canonical_expr;
 use plumb_sql::protobuf::{self, AlterTableType, ConstrType, Node, ObjectType};
 use plumb_sql::NodeEnum;
@@ -214,8 +214,17 @@ impl Catalog {
         }
         let mut table = Table::new(name.clone());
         table.unlogged = rv.relpersistence == "u";
-        if c.partspec.is_some() {
+        if let Some(spec) = &c.partspec {
             table.kind = TableKind::Partitioned;
+            table.partition_key = spec
+                .part_params
+                .iter()
+                .filter_map(|p| match node(p)? {
+                    NodeEnum::PartitionElem(e) if !e.name.is_empty() => Some(e.name.clone()),
+                    NodeEnum::PartitionElem(e) => e.expr.as_deref().and_then(canonical_expr),
+                    _ => None,
+                })
+                .collect();
         }
         let parents: Vec<QualifiedName> = c
             .inh_relations
@@ -368,7 +377,7 @@ impl Catalog {
 
     /// PostgreSQL's `ChooseRelationName`: `<name1>_<name2>_<label>`, truncated to 63 bytes and
     /// numbered until it is free in the schema.
-    pub(crate) fn choose_relation_name(
+    pub fn choose_relation_name(
         &self,
         schema: &str,
         name1: &str,
@@ -1245,6 +1254,13 @@ impl Catalog {
                     in_expr(g);
                 }
             }
+            for k in &mut t.partition_key {
+                if k == old {
+                    new.clone_into(k);
+                } else {
+                    in_expr(k);
+                }
+            }
             for p in &mut t.policies {
                 if let Some(e) = &mut p.using {
                     in_expr(e);
@@ -1388,22 +1404,6 @@ pub(crate) fn make_object_name(name1: &str, name2: &str, label: &str) -> String 
     out.push('_');
     out.push_str(label);
     out
-}
-
-/// Quotes an identifier the way PostgreSQL's `quote_identifier` does for ordinary names.
-pub fn quote_ident(name: &str) -> String {
-    let plain = name
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if plain {
-        name.to_owned()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
 }
 
 /// The default PostgreSQL shows for a serial column: `nextval('<seq>'::regclass)`, canonical.

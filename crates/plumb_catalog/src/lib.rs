@@ -11,6 +11,7 @@ mod build;
 mod model;
 mod objects;
 
-pub use apply::{quote_ident, Applied};
+pub use apply::Applied;
 pub use build::{Skipped, SqlApplied};
 pub use model::*;
+pub use plumb_sql::ast::quote_ident;

@@ -275,6 +275,9 @@ pub struct TableStats {
     pub n_live_tup: Option<i64>,
     /// Dead rows waiting for VACUUM.
     pub n_dead_tup: Option<i64>,
+    /// Rows inserted since the statistics reset.
+    #[serde(default)]
+    pub n_tup_ins: Option<i64>,
     /// Last manual VACUUM (RFC 3339, UTC).
     pub last_vacuum: Option<String>,
     /// Last autovacuum (RFC 3339, UTC).
@@ -298,6 +301,9 @@ pub struct Table {
     /// The parent when this table is a partition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partition_of: Option<QualifiedName>,
+    /// The partition key of a partitioned table: columns, or expressions as canonical SQL.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partition_key: Vec<String>,
     /// Owning role (live databases, or `ALTER TABLE ... OWNER TO`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
@@ -334,6 +340,7 @@ impl Table {
             kind: TableKind::Regular,
             unlogged: false,
             partition_of: None,
+            partition_key: Vec::new(),
             owner: None,
             comment: None,
             columns: Vec::new(),
@@ -670,6 +677,10 @@ pub struct DatabaseInfo {
     /// When usage statistics were last reset (RFC 3339, UTC), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats_reset: Option<String>,
+    /// Seconds the usage statistics cover (since their reset, or since the server started when
+    /// they were never reset), to turn counters into rates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats_age_seconds: Option<i64>,
     /// Roles that are superusers (for ownership checks), sorted.
     #[serde(default)]
     pub superusers: Vec<String>,

@@ -108,6 +108,31 @@ pub enum Location {
 }
 
 impl Location {
+    /// The dotted name of an object location: `schema.name[.column]`, or `name` for objects
+    /// outside a schema (schemas themselves).
+    pub fn object_path(&self) -> Option<String> {
+        match self {
+            Location::Object {
+                schema,
+                name,
+                column,
+                ..
+            } => {
+                let mut out = if schema.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{schema}.{name}")
+                };
+                if let Some(c) = column {
+                    out.push('.');
+                    out.push_str(c);
+                }
+                Some(out)
+            }
+            _ => None,
+        }
+    }
+
     /// The file of a span location.
     pub fn file(&self) -> Option<&str> {
         match self {
@@ -187,6 +212,10 @@ pub enum Family {
     Locking,
     /// Type and key choices.
     Types,
+    /// Naming conventions of a schema.
+    Naming,
+    /// Privileges, ownership, row-level security and secrets.
+    Security,
     /// Input that PostgreSQL rejects, and plumb's own meta findings.
     Syntax,
 }
@@ -203,6 +232,8 @@ impl Family {
             Family::Data => "data",
             Family::Locking => "locking",
             Family::Types => "types",
+            Family::Naming => "naming",
+            Family::Security => "security",
             Family::Syntax => "syntax",
         }
     }
@@ -216,6 +247,8 @@ pub enum Inputs {
     Sql,
     /// The SQL plus the schema built from earlier migrations.
     SqlAndCatalog,
+    /// A schema: from migrations, a dump, a snapshot or a live database.
+    Catalog,
     /// A live database.
     LiveDatabase,
     /// An EXPLAIN plan.

@@ -52,6 +52,8 @@ fn queries() -> Vec<(&'static str, String)> {
              current_user::text, \
              ARRAY(SELECT rolname::text FROM pg_roles WHERE rolsuper ORDER BY 1), \
              (SELECT to_char(stats_reset AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') \
+              FROM pg_stat_database WHERE datname = current_database()), \
+             (SELECT extract(epoch FROM now() - coalesce(stats_reset, pg_postmaster_start_time()))::int8 \
               FROM pg_stat_database WHERE datname = current_database())"
                 .to_owned(),
         ),
@@ -71,13 +73,15 @@ fn queries() -> Vec<(&'static str, String)> {
                  pn.nspname::text, pc.relname::text, c.reltuples::float8, c.relpages::int8 * {bs}, \
                  coalesce(t.relpages, 0)::int8 * {bs}, \
                  pg_stat_get_numscans(c.oid), pg_stat_get_live_tuples(c.oid), pg_stat_get_dead_tuples(c.oid), \
-                 {}, {}, {}, {} \
+                 {}, {}, {}, {}, pg_stat_get_tuples_inserted(c.oid), pt.partattrs::int2[], \
+                 CASE WHEN pt.partexprs IS NOT NULL THEN pg_get_partkeydef(c.oid) END \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 \
                  LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition \
                  LEFT JOIN pg_class pc ON pc.oid = i.inhparent \
                  LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace \
                  LEFT JOIN pg_class t ON t.oid = c.reltoastrelid \
+                 LEFT JOIN pg_partitioned_table pt ON pt.partrelid = c.oid \
                  WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND {USER_NS} AND {rel_ext}",
                 ts("pg_stat_get_last_vacuum_time(c.oid)"),
                 ts("pg_stat_get_last_autovacuum_time(c.oid)"),
@@ -313,6 +317,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
             current_user: r.get(2),
             superusers: r.get(3),
             stats_reset: r.get(4),
+            stats_age_seconds: r.get(5),
         });
     }
     for r in &schemas {
@@ -324,6 +329,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
     let mut attnames: HashMap<u32, HashMap<i16, String>> = HashMap::new();
     let mut tables: HashMap<u32, Table> = HashMap::new();
     let mut composite: HashMap<u32, CompositeType> = HashMap::new();
+    let mut partition_keys: HashMap<u32, (Vec<i16>, Option<String>)> = HashMap::new();
     for r in &relations {
         let oid: u32 = r.get(0);
         let name = QualifiedName::new(Some(r.get(1)), r.get(2));
@@ -357,7 +363,11 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                     last_autovacuum: r.get(18),
                     last_analyze: r.get(19),
                     last_autoanalyze: r.get(20),
+                    n_tup_ins: r.get(21),
                 });
+                if let Some(attrs) = r.get::<_, Option<Vec<i16>>>(22) {
+                    partition_keys.insert(oid, (attrs, r.get(23)));
+                }
                 tables.insert(oid, t);
             }
             b'v' | b'm' => {
@@ -419,6 +429,20 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
         t.columns.push(col);
     }
 
+    for (oid, (attrs, def)) in &partition_keys {
+        let Some(t) = tables.get_mut(oid) else {
+            continue;
+        };
+        if attrs.iter().all(|a| *a != 0) {
+            t.partition_key = attrs
+                .iter()
+                .filter_map(|a| attnames.get(oid).and_then(|m| m.get(a)).cloned())
+                .collect();
+        } else if let Some(def) = def {
+            // Expression keys: the text between the strategy's parentheses, split by the parser.
+            t.partition_key = partition_key_exprs(def, &mut canon);
+        }
+    }
     let col_names = |relid: u32, keys: &[i16]| -> Vec<String> {
         keys.iter()
             .map(|k| {
@@ -755,4 +779,29 @@ async fn read_sequence_positions(
         }
     }
     Ok(())
+}
+
+/// The key elements of `pg_get_partkeydef` output (`RANGE (lower(name), id)`), canonical.
+fn partition_key_exprs(def: &str, canon: &mut Canon) -> Vec<String> {
+    let Some(open) = def.find('(') else {
+        return Vec::new();
+    };
+    let inner = def[open + 1..].trim_end().trim_end_matches(')');
+    // Parse the list as a row so commas inside calls stay with their call.
+    let Some(node) = canon::parse_expr(&format!("ROW({inner})")) else {
+        return Vec::new();
+    };
+    match node.node {
+        Some(plumb_sql::NodeEnum::RowExpr(r)) => r
+            .args
+            .iter()
+            .map(|a| match &a.node {
+                Some(plumb_sql::NodeEnum::ColumnRef(_)) => {
+                    plumb_sql::ast::column_ref_name(a).unwrap_or_default()
+                }
+                _ => canon::canonical_expr(a).unwrap_or_default(),
+            })
+            .collect(),
+        _ => vec![canon.expr(inner)],
+    }
 }

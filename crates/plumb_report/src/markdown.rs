@@ -39,7 +39,9 @@ pub fn render_markdown(report: &Report<'_>) -> String {
     for f in report.findings {
         let loc = match &f.location {
             Location::Span { file, start, .. } => format!("`{file}:{}`", start.line),
-            Location::Object { schema, name, .. } => format!("`{schema}.{name}`"),
+            Location::Object { .. } => {
+                format!("`{}`", f.location.object_path().unwrap_or_default())
+            }
             Location::Global => String::new(),
         };
         let _ = writeln!(

@@ -57,11 +57,8 @@ pub fn render_sarif(report: &Report<'_>) -> String {
                         "region": {"startLine": start.line, "startColumn": start.column, "endLine": end.line, "endColumn": end.column + 1},
                     }}]);
                 }
-                Location::Object { object_kind, schema, name, column } => {
-                    let fqn = match column {
-                        Some(c) => format!("{schema}.{name}.{c}"),
-                        None => format!("{schema}.{name}"),
-                    };
+                Location::Object { object_kind, .. } => {
+                    let fqn = f.location.object_path().unwrap_or_default();
                     result["locations"] = json!([{"logicalLocations": [{"fullyQualifiedName": fqn, "kind": object_kind}]}]);
                 }
                 Location::Global => {}

@@ -105,21 +105,13 @@ fn render_one(out: &mut String, f: &Finding, report: &Report<'_>, st: &Style) {
                 }
             }
         }
-        Location::Object {
-            object_kind,
-            schema,
-            name,
-            column,
-        } => {
+        Location::Object { object_kind, .. } => {
             gutter_width = 1;
-            let col = column
-                .as_deref()
-                .map(|c| format!(".{c}"))
-                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {} {object_kind} {schema}.{name}{col}",
-                st.paint("1;34", "-->")
+                "  {} {object_kind} {}",
+                st.paint("1;34", "-->"),
+                f.location.object_path().unwrap_or_default()
             );
         }
         Location::Global => gutter_width = 1,

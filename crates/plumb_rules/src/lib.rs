@@ -14,10 +14,12 @@ mod engine;
 pub mod fix;
 pub mod locks;
 pub mod registry;
+mod review;
 mod rules;
 mod settings;
 
 pub use context::{MigrationContext, StatementContext, StatementSummary};
 pub use engine::{lint, LintOutput};
 pub use registry::{find_rule, Rule, RuleInfo, RULES};
+pub use review::{review, SchemaContext, SkippedStatement};
 pub use settings::{Settings, NEWEST_PG, OLDEST_PG};

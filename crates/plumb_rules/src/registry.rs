@@ -3,7 +3,10 @@
 use plumb_diagnostics::{Finding, RuleMeta};
 
 use crate::context::{MigrationContext, StatementContext};
-use crate::rules::{breaking, constraint, data, index, locking, rewrite, syntax, types};
+use crate::review::SchemaContext;
+use crate::rules::{
+    breaking, constraint, data, index, locking, naming, rewrite, security, syntax, types,
+};
 
 /// A rule's metadata accessor, implemented by `declare_rule!`.
 pub trait RuleInfo {
@@ -17,6 +20,16 @@ pub trait Rule: RuleInfo + Sync + Send {
     fn check_statement(&self, _cx: &StatementContext<'_>, _out: &mut Vec<Finding>) {}
     /// Checks a whole script after its statements.
     fn check_migration(&self, _cx: &MigrationContext<'_>, _out: &mut Vec<Finding>) {}
+    /// Checks a whole schema (`plumb schema review`).
+    fn check_schema(&self, _cx: &SchemaContext<'_>, _out: &mut Vec<Finding>) {}
+    /// Whether `plumb lint` runs the rule on migrations.
+    fn lints_migrations(&self) -> bool {
+        true
+    }
+    /// Whether `plumb schema review` runs the rule on a schema.
+    fn reviews_schema(&self) -> bool {
+        false
+    }
 }
 
 macro_rules! impl_meta {
@@ -70,6 +83,25 @@ impl_meta![
     types::avoid_char::AvoidChar,
     syntax::syntax_error::SyntaxError,
     syntax::unused_suppression::UnusedSuppression,
+    index::foreign_key_without_index::ForeignKeyWithoutIndex,
+    index::duplicate_index::DuplicateIndex,
+    index::redundant_index::RedundantIndex,
+    index::invalid_index::InvalidIndex,
+    index::unused_index::UnusedIndex,
+    constraint::constraint_not_validated::ConstraintNotValidated,
+    constraint::missing_primary_key::MissingPrimaryKey,
+    constraint::foreign_key_without_on_delete::ForeignKeyWithoutOnDelete,
+    types::float_for_money::FloatForMoney,
+    types::sequence_exhaustion::SequenceExhaustion,
+    naming::naming_convention::NamingConvention,
+    security::superuser_owned_objects::SuperuserOwnedObjects,
+    security::public_privileges::PublicPrivileges,
+    security::security_definer_search_path::SecurityDefinerSearchPath,
+    security::rls_without_policies::RlsWithoutPolicies,
+    security::policies_without_rls::PoliciesWithoutRls,
+    security::unlogged_durable_table::UnloggedDurableTable,
+    security::plaintext_secret_column::PlaintextSecretColumn,
+    syntax::unmodelled_statement::UnmodelledStatement,
 ];
 
 /// A rule by name or code.

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 mod common;
 
-use common::fixture_set;
+use common::{fixture_set, review_fixture};
 use plumb_diagnostics::Location;
 use plumb_rules::{lint, Settings, RULES};
 use postgres::{Client, NoTls};
@@ -118,7 +118,7 @@ fn fixes_and_rollbacks_run_on_postgresql() {
     let mut failures = Vec::new();
     let (mut checked, mut skipped) = (0, 0);
     let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    for rule in RULES {
+    for rule in RULES.iter().filter(|r| r.lints_migrations()) {
         let meta = rule.meta();
         let path = fixtures
             .join(meta.family.as_str())
@@ -209,4 +209,78 @@ fn fixture_findings(text: &str) -> Vec<plumb_diagnostics::Finding> {
         ..Settings::default()
     };
     lint(&[set], &settings, None).findings
+}
+
+/// Every fix and rollback `plumb schema review` suggests for its fixtures runs on PostgreSQL:
+/// the fixture's DDL is applied to a fresh database, then on a copy of it each fix and its
+/// rollback, statement by statement in autocommit.
+#[test]
+fn review_fixes_and_rollbacks_run_on_postgresql() {
+    let Ok(mut master) = connect(None) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostgreSQL is required in CI"
+        );
+        eprintln!(
+            "skipping live review fix test: no PostgreSQL at {}",
+            server_url()
+        );
+        return;
+    };
+    // Roles the fixtures grant to; roles are cluster-wide, so create them once.
+    master
+        .batch_execute(
+            "DO $$ BEGIN CREATE ROLE app_reader NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$",
+        )
+        .unwrap();
+    let (base, trial) = (format!("{PREFIX}rbase"), format!("{PREFIX}rtrial"));
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let (mut checked, mut failures) = (0, Vec::new());
+    for rule in RULES.iter().filter(|r| r.reviews_schema()) {
+        let meta = rule.meta();
+        let rel = format!("{}/{}.review.sql", meta.family.as_str(), meta.name);
+        let text = std::fs::read_to_string(fixtures.join(&rel)).unwrap();
+        let (catalog, skipped) = review_fixture(&rel, &text);
+        let findings = plumb_rules::review(&catalog, &Settings::default(), &skipped);
+        let fixes: Vec<_> = findings
+            .iter()
+            .filter(|f| f.rule == meta.name)
+            .filter_map(|f| f.fix.as_ref())
+            .collect();
+        if fixes.is_empty() {
+            continue;
+        }
+        master
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {base} WITH (FORCE)"))
+            .unwrap();
+        master
+            .batch_execute(&format!("CREATE DATABASE {base}"))
+            .unwrap();
+        if let Err(e) = run_all(&mut connect(Some(&base)).unwrap(), &text) {
+            failures.push(format!("{rel}: fixture DDL rejected: {e}"));
+            continue;
+        }
+        for fix in fixes {
+            copy_of(&mut master, &base, &trial);
+            let mut db = connect(Some(&trial)).unwrap();
+            checked += 1;
+            if let Err(e) = run_all(&mut db, &fix.sql) {
+                failures.push(format!("{} fix failed: {e}", meta.name));
+                continue;
+            }
+            if let Some(rb) = &fix.rollback {
+                if let Err(e) = run_all(&mut db, rb) {
+                    failures.push(format!("{} rollback failed: {e}", meta.name));
+                }
+            }
+        }
+    }
+    for db in [&base, &trial] {
+        master
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+            .unwrap();
+    }
+    eprintln!("live review fixes: {checked} fixes run");
+    assert!(checked >= 20, "too few review fixes exercised: {checked}");
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 mod common;
 
-use common::fixture_set;
+use common::{fixture_set, review_fixture};
 use plumb_diagnostics::{Finding, Location};
 use plumb_report::Report;
 use plumb_rules::{lint, Settings, RULES};
@@ -63,7 +63,7 @@ fn check_findings_parse(findings: &[Finding]) {
 #[test]
 fn every_rule_has_a_fixture_that_fires_and_stays_quiet() {
     let mut failures = Vec::new();
-    for rule in RULES {
+    for rule in RULES.iter().filter(|r| r.lints_migrations()) {
         let meta = rule.meta();
         let path = fixture_path(meta.family.as_str(), meta.name);
         let Ok(text) = std::fs::read_to_string(&path) else {
@@ -229,7 +229,14 @@ fn no_orphan_snapshots() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/snapshots");
     let names: std::collections::BTreeSet<String> = RULES
         .iter()
-        .map(|r| format!("{}.snap", r.meta().name))
+        .flat_map(|r| {
+            let n = r.meta().name;
+            [
+                r.lints_migrations().then(|| format!("{n}.snap")),
+                r.reviews_schema().then(|| format!("{n}.review.snap")),
+            ]
+        })
+        .flatten()
         .collect();
     let orphans: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
@@ -244,12 +251,26 @@ fn no_orphan_snapshots() {
     assert!(orphans.is_empty(), "snapshots without a rule: {orphans:?}");
     // Fixtures too: every fixture file belongs to a rule of its family folder.
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut expected_fixtures = 0;
     for rule in RULES {
         let m = rule.meta();
-        assert!(root
-            .join(m.family.as_str())
-            .join(format!("{}.sql", m.name))
-            .is_file());
+        let dir = root.join(m.family.as_str());
+        if rule.lints_migrations() {
+            expected_fixtures += 1;
+            assert!(
+                dir.join(format!("{}.sql", m.name)).is_file(),
+                "{}: no lint fixture",
+                m.name
+            );
+        }
+        if rule.reviews_schema() {
+            expected_fixtures += 1;
+            assert!(
+                dir.join(format!("{}.review.sql", m.name)).is_file(),
+                "{}: no review fixture",
+                m.name
+            );
+        }
     }
     let fixture_count = std::fs::read_dir(&root)
         .unwrap()
@@ -258,8 +279,7 @@ fn no_orphan_snapshots() {
         .map(|e| std::fs::read_dir(e.path()).unwrap().count())
         .sum::<usize>();
     assert_eq!(
-        fixture_count,
-        RULES.len(),
+        fixture_count, expected_fixtures,
         "a fixture exists for a rule that does not"
     );
 }
@@ -300,4 +320,90 @@ fn abridged_parse_matches_full_parse() {
         assert_eq!(shape(&full), shape(&abridged), "{}", f.display());
         assert_eq!(full.errors, abridged.errors, "{}", f.display());
     }
+}
+
+/// Where a finding points, as a fixture names it: `schema.name`, or `line N` for a span.
+fn finding_target(f: &Finding) -> String {
+    match &f.location {
+        Location::Object { schema, name, .. } if schema.is_empty() => name.clone(),
+        Location::Object { schema, name, .. } => format!("{schema}.{name}"),
+        Location::Span { start, .. } => format!("line {}", start.line),
+        Location::Global => "global".to_owned(),
+    }
+}
+
+/// A review fixture `fixtures/<family>/<rule>.review.sql` is DDL plus `-- fires: <objects>` and
+/// `-- ok: <objects>` lines (comma-separated `schema.name`, or `line N` for statement findings):
+/// the rule must report on every `fires` object and on no `ok` object.
+#[test]
+fn every_review_rule_has_a_fixture_that_fires_and_stays_quiet() {
+    let mut failures = Vec::new();
+    for rule in RULES.iter().filter(|r| r.reviews_schema()) {
+        let meta = rule.meta();
+        let rel = format!("{}/{}.review.sql", meta.family.as_str(), meta.name);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(&rel);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            failures.push(format!(
+                "{}: missing review fixture {}",
+                meta.name,
+                path.display()
+            ));
+            continue;
+        };
+        let (catalog, skipped) = review_fixture(&rel, &text);
+        let findings = plumb_rules::review(&catalog, &Settings::default(), &skipped);
+        check_findings_parse(&findings);
+        let mine: Vec<Finding> = findings
+            .iter()
+            .filter(|f| f.rule == meta.name)
+            .cloned()
+            .collect();
+        let targets: std::collections::BTreeSet<String> = mine.iter().map(finding_target).collect();
+        let (mut fires, mut oks) = (0, 0);
+        for line in text.lines().map(str::trim) {
+            let (expect, list) = if let Some(l) = line.strip_prefix("-- fires:") {
+                (true, l)
+            } else if let Some(l) = line.strip_prefix("-- ok:") {
+                (false, l)
+            } else {
+                continue;
+            };
+            for object in list.split(',').map(str::trim).filter(|o| !o.is_empty()) {
+                let hit = targets.contains(object);
+                if expect {
+                    fires += 1;
+                    if !hit {
+                        failures.push(format!(
+                            "{rel}: expected a finding on {object}, got {targets:?}"
+                        ));
+                    }
+                } else {
+                    oks += 1;
+                    if hit {
+                        failures.push(format!("{rel}: unexpected finding on {object}"));
+                    }
+                }
+            }
+        }
+        if fires == 0 || oks == 0 {
+            failures.push(format!(
+                "{rel}: needs `-- fires:` and `-- ok:` objects (has {fires} and {oks})"
+            ));
+        }
+        let sources: BTreeMap<String, String> = [(rel.clone(), text.clone())].into();
+        let rules = [meta];
+        let report = Report {
+            findings: &mine,
+            files: 1,
+            statements: 0,
+            sources: &sources,
+            rules: &rules,
+        };
+        insta::with_settings!({snapshot_path => "../fixtures/snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+            insta::assert_snapshot!(format!("{}.review", meta.name), plumb_report::render_text(&report, false));
+        });
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

@@ -280,3 +280,102 @@ mod expr_tests {
         assert_eq!(is_not_null_test(expr).as_deref(), Some("email"));
     }
 }
+
+/// Quotes an identifier when PostgreSQL needs it quoted.
+pub fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !is_reserved(name);
+    if plain {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+fn is_reserved(name: &str) -> bool {
+    matches!(
+        name,
+        "user"
+            | "order"
+            | "group"
+            | "table"
+            | "select"
+            | "from"
+            | "where"
+            | "check"
+            | "column"
+            | "default"
+            | "primary"
+            | "references"
+            | "unique"
+            | "limit"
+            | "offset"
+            | "to"
+            | "end"
+            | "all"
+            | "and"
+            | "or"
+            | "not"
+            | "null"
+            | "true"
+            | "false"
+            | "on"
+            | "as"
+            | "desc"
+            | "asc"
+            | "case"
+            | "when"
+            | "then"
+            | "else"
+            | "create"
+            | "grant"
+            | "constraint"
+            | "foreign"
+            | "index"
+            | "into"
+            | "using"
+            | "with"
+            | "window"
+            | "analyse"
+            | "analyze"
+            | "array"
+            | "both"
+            | "cast"
+            | "collate"
+            | "current_date"
+            | "current_role"
+            | "current_time"
+            | "current_timestamp"
+            | "current_user"
+            | "deferrable"
+            | "distinct"
+            | "do"
+            | "except"
+            | "fetch"
+            | "for"
+            | "having"
+            | "in"
+            | "initially"
+            | "intersect"
+            | "lateral"
+            | "leading"
+            | "localtime"
+            | "localtimestamp"
+            | "only"
+            | "placing"
+            | "returning"
+            | "session_user"
+            | "some"
+            | "symmetric"
+            | "trailing"
+            | "union"
+            | "variadic"
+            | "any"
+    )
+}

@@ -8,7 +8,7 @@
 //! becomes two comparisons. Both sides are parsed, rewritten to one form here, and deparsed by the
 //! same deparser, so equal meaning gives equal text in the cases schemas use.
 
-use crate::ast::{self, string_of};
+use crate::ast::{self, quote_ident, string_of};
 use crate::protobuf::{self, a_const::Val, AExprKind, BoolExprType, CoercionForm, Node};
 use crate::NodeEnum;
 
@@ -108,22 +108,6 @@ pub fn rename_column(sql: &str, old: &str, new: &str) -> String {
     }
     out.push_str(&text[at..]);
     canonical_expr_text(&out["SELECT ".len()..]).unwrap_or_else(|| sql.to_owned())
-}
-
-/// Quotes an identifier unless it is a plain lower-case name.
-fn quote_ident(name: &str) -> String {
-    let plain = name
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if plain {
-        name.to_owned()
-    } else {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    }
 }
 
 /// The canonical name of a type given as text (e.g. `format_type` output such as

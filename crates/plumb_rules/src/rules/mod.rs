@@ -5,7 +5,9 @@ pub mod constraint;
 pub mod data;
 pub mod index;
 pub mod locking;
+pub mod naming;
 pub mod rewrite;
+pub mod security;
 pub mod syntax;
 pub mod types;
 

@@ -47,3 +47,123 @@ pub fn fixture_set(path: &str, text: &str) -> (MigrationSet, u32) {
         .collect();
     (MigrationSet { layout, migrations }, pg_version)
 }
+
+/// Builds the catalog of a review fixture: its DDL, then `-- @set` / `-- @database` lines that
+/// stand in for what only a live database knows.
+pub fn review_fixture(
+    rel: &str,
+    text: &str,
+) -> (plumb_catalog::Catalog, Vec<plumb_rules::SkippedStatement>) {
+    use plumb_catalog::{Catalog, DatabaseInfo, IndexStats, QualifiedName, TableStats};
+    use std::sync::Arc;
+    let mut catalog = Catalog::default();
+    let applied = catalog.apply_sql(text);
+    assert!(applied.errors.is_empty(), "{rel}: {:?}", applied.errors);
+    let lines = plumb_sql::LineIndex::new(text);
+    let skipped = applied
+        .skipped
+        .iter()
+        .map(|s| plumb_rules::SkippedStatement {
+            location: plumb_diagnostics::Location::Span {
+                file: rel.to_owned(),
+                start_byte: s.start,
+                end_byte: s.end,
+                start: lines.line_col(text, s.start),
+                end: lines.line_col(text, s.end.saturating_sub(1).max(s.start)),
+            },
+            form: s.form.to_owned(),
+        })
+        .collect();
+    let name = |s: &str| {
+        let (schema, n) = s.split_once('.').unwrap_or(("public", s));
+        QualifiedName::new(Some(schema), n)
+    };
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix("-- @") else {
+            continue;
+        };
+        let mut words = rest.split_whitespace();
+        let verb = words.next().unwrap_or_default();
+        let kv = |words: &mut std::str::SplitWhitespace<'_>| -> Vec<(String, String)> {
+            words
+                .filter_map(|w| w.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
+                .collect()
+        };
+        match verb {
+            "database" => {
+                let mut db = DatabaseInfo {
+                    name: "fixture".to_owned(),
+                    server_version_num: 150_000,
+                    stats_reset: None,
+                    stats_age_seconds: None,
+                    superusers: Vec::new(),
+                    current_user: "app".to_owned(),
+                };
+                for (k, v) in kv(&mut words) {
+                    match k.as_str() {
+                        "superusers" => db.superusers = v.split(',').map(str::to_owned).collect(),
+                        "stats_age_days" => {
+                            db.stats_age_seconds = Some(v.parse::<i64>().unwrap() * 86_400);
+                        }
+                        "stats_reset" => db.stats_reset = Some(v),
+                        other => panic!("{rel}: unknown @database key {other}"),
+                    }
+                }
+                catalog.database = Some(db);
+            }
+            "set" => {
+                let kind = words.next().unwrap_or_default();
+                let object = name(words.next().unwrap_or_default());
+                let pairs = kv(&mut words);
+                match kind {
+                    "index" => {
+                        let i = Arc::make_mut(
+                            catalog
+                                .indexes
+                                .get_mut(&object)
+                                .unwrap_or_else(|| panic!("{rel}: no index {object}")),
+                        );
+                        let st = i.stats.get_or_insert_with(IndexStats::default);
+                        for (k, v) in pairs {
+                            match k.as_str() {
+                                "idx_scan" => st.idx_scan = Some(v.parse().unwrap()),
+                                "bytes" => st.bytes = v.parse().unwrap(),
+                                "valid" => i.valid = v == "true",
+                                other => panic!("{rel}: unknown index key {other}"),
+                            }
+                        }
+                    }
+                    "sequence" => {
+                        let s = catalog
+                            .sequences
+                            .get_mut(&object)
+                            .unwrap_or_else(|| panic!("{rel}: no sequence {object}"));
+                        for (k, v) in pairs {
+                            match k.as_str() {
+                                "last_value" => s.last_value = Some(v.parse().unwrap()),
+                                other => panic!("{rel}: unknown sequence key {other}"),
+                            }
+                        }
+                    }
+                    "table" => {
+                        let t = catalog
+                            .table_mut(&object)
+                            .unwrap_or_else(|| panic!("{rel}: no table {object}"));
+                        for (k, v) in pairs {
+                            let st = t.stats.get_or_insert_with(TableStats::default);
+                            match k.as_str() {
+                                "owner" => t.owner = Some(v),
+                                "rows" => st.estimated_rows = Some(v.parse().unwrap()),
+                                "inserted" => st.n_tup_ins = Some(v.parse().unwrap()),
+                                other => panic!("{rel}: unknown table key {other}"),
+                            }
+                        }
+                    }
+                    other => panic!("{rel}: unknown @set kind {other}"),
+                }
+            }
+            other => panic!("{rel}: unknown directive @{other}"),
+        }
+    }
+    (catalog, skipped)
+}

@@ -2,4 +2,5 @@
 //! types carry their documentation and metadata.
 
 pub mod syntax_error;
+pub mod unmodelled_statement;
 pub mod unused_suppression;

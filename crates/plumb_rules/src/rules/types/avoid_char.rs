@@ -42,6 +42,30 @@ declare_rule! {
 }
 
 impl Rule for AvoidChar {
+    fn reviews_schema(&self) -> bool {
+        true
+    }
+
+    fn check_schema(&self, cx: &crate::review::SchemaContext<'_>, out: &mut Vec<Finding>) {
+        super::review_column_types(
+            cx,
+            &Self::META,
+            out,
+            |_, c| {
+                c.type_name
+                    .starts_with("bpchar")
+                    .then(|| super::TypeChange {
+                        to: "text".to_owned(),
+                        using: Some("rtrim({col})"),
+                        rollback_using: None,
+                        rewrites: true,
+                    })
+            },
+            "it pads with spaces that compare inconsistently",
+            "Use text (with a CHECK on length if needed)",
+        );
+    }
+
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         check_column_types(
             cx,

@@ -42,6 +42,28 @@ declare_rule! {
 }
 
 impl Rule for AvoidMoney {
+    fn reviews_schema(&self) -> bool {
+        true
+    }
+
+    fn check_schema(&self, cx: &crate::review::SchemaContext<'_>, out: &mut Vec<Finding>) {
+        super::review_column_types(
+            cx,
+            &Self::META,
+            out,
+            |_, c| {
+                (c.type_name == "money").then(|| super::TypeChange {
+                    to: "numeric(12,2)".to_owned(),
+                    using: Some("{col}::numeric"),
+                    rollback_using: Some("{col}::money"),
+                    rewrites: true,
+                })
+            },
+            "its precision depends on lc_monetary and it stores no currency",
+            "Use numeric with an explicit scale, and a currency column",
+        );
+    }
+
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         check_column_types(
             cx,

@@ -2,11 +2,13 @@
 
 pub mod avoid_char;
 pub mod avoid_money;
+pub mod float_for_money;
 pub mod prefer_bigint_keys;
 pub mod prefer_identity;
 pub mod prefer_jsonb;
 pub mod prefer_text_over_varchar;
 pub mod prefer_timestamptz;
+pub mod sequence_exhaustion;
 
 use plumb_catalog::QualifiedName;
 use plumb_diagnostics::{Applicability, Finding, RuleMeta};
@@ -153,5 +155,91 @@ pub(crate) fn check_column_types(
             ident(&col.colname)
         );
         out.push(type_finding(cx, meta, &table, col, message, help, better));
+    }
+}
+
+/// How to change a column's type in a schema review fix.
+pub(crate) struct TypeChange {
+    /// The new type, as SQL.
+    pub to: String,
+    /// `USING` expression for the change (`{col}` is replaced by the column), if needed.
+    pub using: Option<&'static str>,
+    /// `USING` expression for the rollback, if needed.
+    pub rollback_using: Option<&'static str>,
+    /// Whether the change rewrites the table (false for binary-coercible changes).
+    pub rewrites: bool,
+}
+
+/// Reviews a schema's columns with a type predicate: one finding per table listing its
+/// offending columns, with one `ALTER TABLE` fix and its rollback.
+pub(crate) fn review_column_types(
+    cx: &crate::review::SchemaContext<'_>,
+    meta: &RuleMeta,
+    out: &mut Vec<Finding>,
+    change: impl Fn(&plumb_catalog::Table, &plumb_catalog::Column) -> Option<TypeChange>,
+    why: &str,
+    help: &str,
+) {
+    for t in cx.tables() {
+        let hits: Vec<(&plumb_catalog::Column, TypeChange)> = t
+            .columns
+            .iter()
+            .filter_map(|c| change(t, c).map(|ch| (c, ch)))
+            .collect();
+        if hits.is_empty() {
+            continue;
+        }
+        let table = table_sql(&t.name);
+        let names: Vec<String> = hits.iter().map(|(c, _)| ident(&c.name)).collect();
+        let what = if hits.len() == 1 {
+            format!("{table}.{} is {}", names[0], hits[0].0.type_name)
+        } else {
+            let types: std::collections::BTreeSet<&str> =
+                hits.iter().map(|(c, _)| c.type_name.as_str()).collect();
+            format!(
+                "{} columns of {table} are {} ({})",
+                hits.len(),
+                types.into_iter().collect::<Vec<_>>().join(" or "),
+                names.join(", ")
+            )
+        };
+        let mut f = cx.finding(
+            meta,
+            "table",
+            &t.name,
+            (hits.len() == 1).then(|| hits[0].0.name.as_str()),
+            format!("{what}: {why}"),
+        );
+        f.help = help.to_owned();
+        let alter = |forward: bool| {
+            let parts: Vec<String> = hits
+                .iter()
+                .map(|(c, ch)| {
+                    let col = ident(&c.name);
+                    let (ty, using) = if forward {
+                        (ch.to.clone(), ch.using)
+                    } else {
+                        (c.type_name.clone(), ch.rollback_using)
+                    };
+                    let using = using
+                        .map(|u| format!(" USING {}", u.replace("{col}", &col)))
+                        .unwrap_or_default();
+                    format!("ALTER COLUMN {col} TYPE {ty}{using}")
+                })
+                .collect();
+            format!("ALTER TABLE {table} {};", parts.join(", "))
+        };
+        if hits.iter().any(|(_, ch)| ch.rewrites) {
+            f.notes.push(format!(
+                "changing the type rewrites {table} under ACCESS EXCLUSIVE; on a large table add a new column and backfill it instead"
+            ));
+        }
+        f.fix = Some(fix(
+            "Change the column types",
+            alter(true),
+            Some(alter(false)),
+            Applicability::DisplayOnly,
+        ));
+        out.push(f);
     }
 }

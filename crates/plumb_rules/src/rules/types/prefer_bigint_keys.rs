@@ -75,6 +75,66 @@ fn table_level_keys(stmt: &NodeEnum) -> (Vec<String>, Vec<String>) {
 }
 
 impl Rule for PreferBigintKeys {
+    fn reviews_schema(&self) -> bool {
+        true
+    }
+
+    fn check_schema(&self, cx: &crate::review::SchemaContext<'_>, out: &mut Vec<Finding>) {
+        use plumb_diagnostics::Applicability;
+        for t in cx.tables() {
+            let Some(pk) = t.primary_key() else { continue };
+            for name in &pk.columns {
+                let Some(c) = t.column(name) else { continue };
+                if !matches!(c.type_name.as_str(), "int4" | "int2") {
+                    continue;
+                }
+                let table = table_sql(&t.name);
+                let col = ident(&c.name);
+                let mut f = cx.finding(
+                    &Self::META,
+                    "table",
+                    &t.name,
+                    Some(&c.name),
+                    format!(
+                        "primary key {table}.{col} is {}, which overflows at {}",
+                        c.type_name,
+                        plumb_catalog::int_type_max(&c.type_name)
+                    ),
+                );
+                f.help = "Use bigint keys (and bigint foreign keys that reference them)".to_owned();
+                f.notes.push(format!("changing the type rewrites {table} and its indexes under ACCESS EXCLUSIVE; on a large table add a bigint column, backfill it and swap"));
+                let seqs: Vec<String> = cx
+                    .catalog
+                    .sequences
+                    .values()
+                    .filter(|s| {
+                        s.owned_by
+                            .as_ref()
+                            .is_some_and(|(tb, cl)| *tb == t.name && cl == name)
+                            && s.data_type != "int8"
+                    })
+                    .map(|s| table_sql(&s.name))
+                    .collect();
+                let mut sql = format!("ALTER TABLE {table} ALTER COLUMN {col} TYPE bigint;");
+                let mut rollback = format!(
+                    "ALTER TABLE {table} ALTER COLUMN {col} TYPE {};",
+                    c.type_name
+                );
+                for s in &seqs {
+                    sql.push_str(&format!("\nALTER SEQUENCE {s} AS bigint;"));
+                    rollback.push_str(&format!("\nALTER SEQUENCE {s} AS {};", c.type_name));
+                }
+                f.fix = Some(crate::context::fix(
+                    "Widen the key to bigint",
+                    sql,
+                    Some(rollback),
+                    Applicability::DisplayOnly,
+                ));
+                out.push(f);
+            }
+        }
+    }
+
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         let (pk, fk) = table_level_keys(cx.stmt);
         for (table, col) in defined_columns(cx.stmt) {

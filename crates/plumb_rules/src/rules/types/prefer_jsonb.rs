@@ -42,6 +42,28 @@ declare_rule! {
 }
 
 impl Rule for PreferJsonb {
+    fn reviews_schema(&self) -> bool {
+        true
+    }
+
+    fn check_schema(&self, cx: &crate::review::SchemaContext<'_>, out: &mut Vec<Finding>) {
+        super::review_column_types(
+            cx,
+            &Self::META,
+            out,
+            |_, c| {
+                (c.type_name == "json").then(|| super::TypeChange {
+                    to: "jsonb".to_owned(),
+                    using: Some("{col}::jsonb"),
+                    rollback_using: Some("{col}::json"),
+                    rewrites: true,
+                })
+            },
+            "it is re-parsed on every access, cannot be GIN-indexed and has no equality operator",
+            "Use jsonb",
+        );
+    }
+
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         check_column_types(
             cx,

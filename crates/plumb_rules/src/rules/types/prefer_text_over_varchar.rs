@@ -42,6 +42,31 @@ declare_rule! {
 }
 
 impl Rule for PreferTextOverVarchar {
+    fn reviews_schema(&self) -> bool {
+        true
+    }
+
+    fn check_schema(&self, cx: &crate::review::SchemaContext<'_>, out: &mut Vec<Finding>) {
+        super::review_column_types(
+            cx,
+            &Self::META,
+            out,
+            |_, c| {
+                c.type_name
+                    .starts_with("varchar(")
+                    .then(|| super::TypeChange {
+                        to: "text".to_owned(),
+                        using: None,
+                        rollback_using: None,
+                        // varchar to text is binary coercible: no rewrite, no scan.
+                        rewrites: false,
+                    })
+            },
+            "a length limit in the type is hard to change; text with a CHECK on length is as fast",
+            "Use text, with a CHECK (length(col) <= n) if the limit is a real rule",
+        );
+    }
+
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         check_column_types(
             cx,

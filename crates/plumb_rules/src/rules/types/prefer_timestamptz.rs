@@ -42,6 +42,28 @@ declare_rule! {
 }
 
 impl Rule for PreferTimestamptz {
+    fn reviews_schema(&self) -> bool {
+        true
+    }
+
+    fn check_schema(&self, cx: &crate::review::SchemaContext<'_>, out: &mut Vec<Finding>) {
+        super::review_column_types(
+            cx,
+            &Self::META,
+            out,
+            |_, c| {
+                (c.type_name == "timestamp" || c.type_name.starts_with("timestamp(")).then(|| super::TypeChange {
+                    to: "timestamptz".to_owned(),
+                    using: Some("{col} AT TIME ZONE 'UTC'"),
+                    rollback_using: Some("{col} AT TIME ZONE 'UTC'"),
+                    rewrites: true,
+                })
+            },
+            "it records no time zone, so instants are ambiguous (the fix assumes the stored values are UTC)",
+            "Use timestamptz",
+        );
+    }
+
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
         check_column_types(
             cx,

@@ -1,0 +1,209 @@
+//! The schema review engine: runs every rule's schema check over one [`Catalog`].
+//!
+//! The catalog may come from migrations, a `pg_dump --schema-only` file, a JSON snapshot or a
+//! live database; rules that need live facts (usage statistics, sequence positions, owners) see
+//! [`SchemaContext::live`] and stay quiet without them. Findings point at database objects.
+
+use std::collections::HashMap;
+
+use plumb_catalog::{Catalog, ConstraintKind, Index, QualifiedName, Table};
+use plumb_diagnostics::{Finding, Location, RuleMeta};
+
+use crate::registry::RULES;
+use crate::settings::Settings;
+
+/// A statement of the schema's source that the catalog could not represent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedStatement {
+    /// Where it is.
+    pub location: Location,
+    /// The statement form, e.g. `CREATE OPERATOR`.
+    pub form: String,
+}
+
+/// What a schema rule sees.
+pub struct SchemaContext<'a> {
+    /// The schema.
+    pub catalog: &'a Catalog,
+    /// User settings.
+    pub settings: &'a Settings,
+    /// Whether the catalog came from a live database (statistics, owners and sequence
+    /// positions are known).
+    pub live: bool,
+    /// Statements of the source the catalog does not model.
+    pub skipped: &'a [SkippedStatement],
+    indexes_by_table: HashMap<&'a QualifiedName, Vec<&'a Index>>,
+}
+
+impl<'a> SchemaContext<'a> {
+    /// A context over a catalog.
+    pub fn new(
+        catalog: &'a Catalog,
+        settings: &'a Settings,
+        skipped: &'a [SkippedStatement],
+    ) -> SchemaContext<'a> {
+        let mut indexes_by_table: HashMap<&QualifiedName, Vec<&Index>> = HashMap::new();
+        for i in catalog.indexes.values() {
+            indexes_by_table.entry(&i.table).or_default().push(i);
+        }
+        SchemaContext {
+            catalog,
+            settings,
+            live: catalog.database.is_some(),
+            skipped,
+            indexes_by_table,
+        }
+    }
+
+    /// The indexes of a table, in name order.
+    pub fn indexes_of(&self, table: &QualifiedName) -> &[&'a Index] {
+        self.indexes_by_table.get(table).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether an index backs a PRIMARY KEY, UNIQUE or EXCLUDE constraint of its table.
+    pub fn backs_constraint(&self, index: &Index) -> bool {
+        self.catalog.table(&index.table).is_some_and(|t| {
+            t.constraints.iter().any(|c| {
+                c.name == index.name.name
+                    && matches!(
+                        c.kind,
+                        ConstraintKind::PrimaryKey
+                            | ConstraintKind::Unique
+                            | ConstraintKind::Exclusion
+                    )
+            })
+        })
+    }
+
+    /// Tables that hold rows: regular and partitioned tables, not partitions (whose keys and
+    /// indexes are declared on the parent).
+    pub fn tables(&self) -> impl Iterator<Item = &'a Table> {
+        self.catalog
+            .tables
+            .values()
+            .map(|t| &**t)
+            .filter(|t| t.partition_of.is_none())
+    }
+
+    /// A finding about a database object, with the rule's default severity.
+    pub fn finding(
+        &self,
+        meta: &RuleMeta,
+        kind: &str,
+        name: &QualifiedName,
+        column: Option<&str>,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            location: Location::Object {
+                object_kind: kind.to_owned(),
+                schema: name.schema.clone(),
+                name: name.name.clone(),
+                column: column.map(str::to_owned),
+            },
+            rule: meta.name,
+            severity: meta.severity,
+            message: message.into(),
+            help: String::new(),
+            lock: None,
+            notes: Vec::new(),
+            fix: None,
+            label: None,
+        }
+    }
+}
+
+/// Reviews a schema: every enabled rule's schema check, with severity overrides applied,
+/// sorted by object and rule.
+pub fn review(
+    catalog: &Catalog,
+    settings: &Settings,
+    skipped: &[SkippedStatement],
+) -> Vec<Finding> {
+    let cx = SchemaContext::new(catalog, settings, skipped);
+    let mut out = Vec::new();
+    for rule in RULES {
+        let m = rule.meta();
+        if !rule.reviews_schema()
+            || !m.applies_to(settings.pg_version)
+            || settings.disabled.contains(m.name)
+        {
+            continue;
+        }
+        let start = out.len();
+        rule.check_schema(&cx, &mut out);
+        if let Some(&sev) = settings.severity.get(m.name) {
+            for f in &mut out[start..] {
+                f.severity = sev;
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.location, b.severity, a.rule, &a.message).cmp(&(
+            &b.location,
+            a.severity,
+            b.rule,
+            &b.message,
+        ))
+    });
+    out
+}
+
+/// The `CREATE INDEX CONCURRENTLY` statement that recreates an index.
+pub(crate) fn create_index_sql(cx: &SchemaContext<'_>, index: &Index) -> String {
+    use crate::fix::{ident, table_sql};
+    let table = cx.catalog.table(&index.table);
+    let key = |c: &String| {
+        if table.is_some_and(|t| t.column(c).is_some()) {
+            ident(c)
+        } else {
+            format!("({c})")
+        }
+    };
+    let cols: Vec<String> = index.columns.iter().map(key).collect();
+    let mut sql = format!(
+        "CREATE {}INDEX CONCURRENTLY {} ON {}",
+        if index.unique { "UNIQUE " } else { "" },
+        ident(&index.name.name),
+        table_sql(&index.table)
+    );
+    if index.method != "btree" {
+        sql.push_str(" USING ");
+        sql.push_str(&index.method);
+    }
+    sql.push_str(&format!(" ({})", cols.join(", ")));
+    if !index.include.is_empty() {
+        let inc: Vec<String> = index.include.iter().map(|c| ident(c)).collect();
+        sql.push_str(&format!(" INCLUDE ({})", inc.join(", ")));
+    }
+    if let Some(p) = &index.predicate {
+        sql.push_str(&format!(" WHERE {p}"));
+    }
+    sql.push(';');
+    sql
+}
+
+/// `DROP INDEX CONCURRENTLY` of an index.
+pub(crate) fn drop_index_sql(index: &Index) -> String {
+    format!(
+        "DROP INDEX CONCURRENTLY IF EXISTS {};",
+        crate::fix::table_sql(&index.name)
+    )
+}
+
+/// A size in bytes for messages: `8 kB`, `1.2 GB`.
+pub(crate) fn human_bytes(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
+    #[allow(clippy::cast_precision_loss)]
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}

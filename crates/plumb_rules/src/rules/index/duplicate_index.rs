@@ -1,0 +1,118 @@
+use std::collections::BTreeMap;
+
+use plumb_catalog::Index;
+use plumb_diagnostics::{Applicability, Finding};
+
+use crate::context::fix;
+use crate::fix::table_sql;
+use crate::registry::Rule;
+use crate::review::{create_index_sql, drop_index_sql, human_bytes, SchemaContext};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags indexes that duplicate another index of the same table: same method, key columns,
+    /// INCLUDE columns and predicate.
+    ///
+    /// ## Why is this bad
+    /// Every INSERT, UPDATE and DELETE maintains both, the duplicate takes the same disk and
+    /// cache, and the planner uses only one of them.
+    ///
+    /// ## Example
+    /// ```sql
+    /// CREATE INDEX orders_user_idx ON orders (user_id);
+    /// CREATE INDEX orders_user_id_idx ON orders (user_id);
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// DROP INDEX CONCURRENTLY orders_user_idx;
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe: `DROP INDEX CONCURRENTLY` waits for running queries instead of blocking new ones.
+    /// The index kept is the one backing a constraint, else a unique one, else the first by
+    /// name.
+    ///
+    /// ## PostgreSQL versions
+    /// All.
+    ///
+    /// ## References
+    /// - <https://wiki.postgresql.org/wiki/Index_Maintenance#Duplicate_indexes>
+    pub struct DuplicateIndex {
+        code: "PL111",
+        name: "duplicate-index",
+        family: Index,
+        severity: Medium,
+        summary: "Two indexes with the same definition double the write cost for nothing",
+        min_pg: None,
+        max_pg: None,
+        inputs: Catalog,
+    }
+}
+
+/// What makes two indexes the same: method, key columns, INCLUDE columns, predicate.
+type Signature<'a> = (&'a str, &'a [String], &'a [String], Option<&'a str>);
+
+impl Rule for DuplicateIndex {
+    fn lints_migrations(&self) -> bool {
+        false
+    }
+
+    fn reviews_schema(&self) -> bool {
+        true
+    }
+
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Finding>) {
+        for t in cx.catalog.tables.values() {
+            let mut groups: BTreeMap<Signature<'_>, Vec<&Index>> = BTreeMap::new();
+            for i in cx.indexes_of(&t.name) {
+                if i.valid {
+                    groups
+                        .entry((&i.method, &i.columns, &i.include, i.predicate.as_deref()))
+                        .or_default()
+                        .push(i);
+                }
+            }
+            for same in groups.values().filter(|g| g.len() > 1) {
+                // Keep the constraint's index, else a unique one, else the first by name.
+                let keep = same
+                    .iter()
+                    .max_by_key(|i| (cx.backs_constraint(i), i.unique, std::cmp::Reverse(&i.name)))
+                    .copied();
+                let Some(keep) = keep else { continue };
+                for dup in same.iter().filter(|i| i.name != keep.name) {
+                    if cx.backs_constraint(dup) || (dup.unique && !keep.unique) {
+                        continue;
+                    }
+                    let mut f = cx.finding(
+                        &Self::META,
+                        "index",
+                        &dup.name,
+                        None,
+                        format!(
+                            "index {} duplicates {} on {}",
+                            table_sql(&dup.name),
+                            table_sql(&keep.name),
+                            table_sql(&t.name)
+                        ),
+                    );
+                    f.help = format!("Drop {} concurrently", table_sql(&dup.name));
+                    if let Some(s) = &dup.stats {
+                        f.notes.push(format!(
+                            "{} takes {}",
+                            table_sql(&dup.name),
+                            human_bytes(s.bytes)
+                        ));
+                    }
+                    f.fix = Some(fix(
+                        "Drop the duplicate without blocking queries",
+                        drop_index_sql(dup),
+                        Some(create_index_sql(cx, dup)),
+                        Applicability::Safe,
+                    ));
+                    out.push(f);
+                }
+            }
+        }
+    }
+}

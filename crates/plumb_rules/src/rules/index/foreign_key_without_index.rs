@@ -1,0 +1,167 @@
+use plumb_catalog::{ConstraintKind, Table, TableKind};
+use plumb_diagnostics::{Applicability, Finding, Severity};
+
+use crate::context::fix;
+use crate::fix::{ident, table_sql};
+use crate::registry::Rule;
+use crate::review::SchemaContext;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags foreign keys whose columns are not the leading columns of any index of the
+    /// referencing table.
+    ///
+    /// ## Why is this bad
+    /// Every DELETE of a referenced row, and every UPDATE of its key, looks for referencing rows:
+    /// without an index that is a sequential scan of the referencing table per parent row, while
+    /// the parent's row lock is held. Joins from the parent to its children scan too. The cost
+    /// grows with the child table and shows up as slow deletes and lock waits.
+    ///
+    /// ## Example
+    /// ```sql
+    /// CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe: `CREATE INDEX CONCURRENTLY` takes SHARE UPDATE EXCLUSIVE, which blocks neither reads
+    /// nor writes; run it outside a transaction. On a partitioned table the index is built on
+    /// each partition and attached.
+    ///
+    /// ## PostgreSQL versions
+    /// All.
+    ///
+    /// ## References
+    /// - <https://www.postgresql.org/docs/current/ddl-constraints.html#DDL-CONSTRAINTS-FK>
+    pub struct ForeignKeyWithoutIndex {
+        code: "PL110",
+        name: "foreign-key-without-index",
+        family: Index,
+        severity: Medium,
+        summary: "A foreign key without an index on its columns makes parent deletes scan the child table",
+        min_pg: None,
+        max_pg: None,
+        inputs: Catalog,
+    }
+}
+
+/// Child tables at least this large make an unindexed foreign key a production problem.
+const LARGE_CHILD_ROWS: i64 = 1_000_000;
+
+impl Rule for ForeignKeyWithoutIndex {
+    fn lints_migrations(&self) -> bool {
+        false
+    }
+
+    fn reviews_schema(&self) -> bool {
+        true
+    }
+
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Finding>) {
+        for t in cx.tables() {
+            for fk in t.foreign_keys() {
+                let ConstraintKind::ForeignKey { references, .. } = &fk.kind else {
+                    continue;
+                };
+                let n = fk.columns.len();
+                let covered = cx.indexes_of(&t.name).iter().any(|i| {
+                    i.valid
+                        && i.predicate.is_none()
+                        && i.columns.len() >= n
+                        && fk.columns.iter().all(|c| i.columns[..n].contains(c))
+                });
+                if covered || n == 0 {
+                    continue;
+                }
+                let cols = fk.columns.join(", ");
+                let mut f = cx.finding(
+                    &Self::META,
+                    "constraint",
+                    &t.name,
+                    (n == 1).then(|| fk.columns[0].as_str()),
+                    format!(
+                        "foreign key {} ({cols}) of {} has no index: each delete or key update in {} scans {}",
+                        fk.name,
+                        table_sql(&t.name),
+                        table_sql(references),
+                        table_sql(&t.name)
+                    ),
+                );
+                f.help = format!(
+                    "Index {} ({cols}) with CREATE INDEX CONCURRENTLY",
+                    table_sql(&t.name)
+                );
+                let rows = t.stats.as_ref().and_then(|s| s.estimated_rows);
+                if let Some(rows) = rows {
+                    f.notes
+                        .push(format!("{} has about {rows} rows", table_sql(&t.name)));
+                    if rows >= LARGE_CHILD_ROWS {
+                        f.severity = f.severity.max(Severity::High);
+                    }
+                }
+                f.fix = Some(index_fix(cx, t, &fk.columns));
+                out.push(f);
+            }
+        }
+    }
+}
+
+fn index_fix(cx: &SchemaContext<'_>, t: &Table, columns: &[String]) -> plumb_diagnostics::Fix {
+    let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+    let cols = cols.join(", ");
+    let name =
+        cx.catalog
+            .choose_relation_name(&t.name.schema, &t.name.name, &columns.join("_"), "idx");
+    if t.kind != TableKind::Partitioned {
+        return fix(
+            "Index the foreign key columns without blocking writes",
+            format!(
+                "CREATE INDEX CONCURRENTLY {} ON {} ({cols});",
+                ident(&name.name),
+                table_sql(&t.name)
+            ),
+            Some(format!(
+                "DROP INDEX CONCURRENTLY IF EXISTS {};",
+                table_sql(&name)
+            )),
+            Applicability::Safe,
+        );
+    }
+    // A partitioned table cannot be indexed concurrently: index the parent alone (instant),
+    // each partition concurrently, then attach them.
+    let mut sql = format!(
+        "CREATE INDEX {} ON ONLY {} ({cols});\n",
+        ident(&name.name),
+        table_sql(&t.name)
+    );
+    for part in cx
+        .catalog
+        .tables
+        .values()
+        .filter(|p| p.partition_of.as_ref() == Some(&t.name))
+    {
+        let pname = cx.catalog.choose_relation_name(
+            &part.name.schema,
+            &part.name.name,
+            &columns.join("_"),
+            "idx",
+        );
+        sql.push_str(&format!(
+            "CREATE INDEX CONCURRENTLY {} ON {} ({cols});\nALTER INDEX {} ATTACH PARTITION {};\n",
+            ident(&pname.name),
+            table_sql(&part.name),
+            table_sql(&name),
+            table_sql(&pname)
+        ));
+    }
+    fix(
+        "Index the parent, then each partition concurrently, and attach",
+        sql.trim_end().to_owned(),
+        Some(format!("DROP INDEX IF EXISTS {};", table_sql(&name))),
+        Applicability::Safe,
+    )
+}

@@ -1,0 +1,81 @@
+use plumb_diagnostics::{Applicability, Finding};
+
+use crate::context::fix;
+use crate::fix::table_sql;
+use crate::registry::Rule;
+use crate::review::{create_index_sql, drop_index_sql, SchemaContext};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags indexes marked invalid, the remains of a failed or cancelled
+    /// `CREATE INDEX CONCURRENTLY` or `REINDEX CONCURRENTLY`.
+    ///
+    /// ## Why is this bad
+    /// The planner never uses an invalid index, yet every write still maintains it. A unique
+    /// one may still reject rows. Queries that were meant to use it run without it.
+    ///
+    /// ## Example
+    /// ```sql
+    /// -- interrupted:
+    /// CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// DROP INDEX CONCURRENTLY IF EXISTS orders_user_id_idx;
+    /// CREATE INDEX CONCURRENTLY orders_user_id_idx ON orders (user_id);
+    /// ```
+    ///
+    /// ## Fix safety
+    /// Safe: both statements run concurrently with reads and writes, outside a transaction.
+    ///
+    /// ## PostgreSQL versions
+    /// All.
+    ///
+    /// ## References
+    /// - <https://www.postgresql.org/docs/current/sql-createindex.html#SQL-CREATEINDEX-CONCURRENTLY>
+    pub struct InvalidIndex {
+        code: "PL113",
+        name: "invalid-index",
+        family: Index,
+        severity: Medium,
+        summary: "An invalid index is maintained on every write and never used",
+        min_pg: None,
+        max_pg: None,
+        inputs: Catalog,
+    }
+}
+
+impl Rule for InvalidIndex {
+    fn lints_migrations(&self) -> bool {
+        false
+    }
+
+    fn reviews_schema(&self) -> bool {
+        true
+    }
+
+    fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Finding>) {
+        for i in cx.catalog.indexes.values().filter(|i| !i.valid) {
+            let mut f = cx.finding(
+                &Self::META,
+                "index",
+                &i.name,
+                None,
+                format!(
+                    "index {} on {} is invalid: writes maintain it but no query can use it",
+                    table_sql(&i.name),
+                    table_sql(&i.table)
+                ),
+            );
+            f.help = "Drop it and build it again concurrently".to_owned();
+            f.fix = Some(fix(
+                "Rebuild the index without blocking writes",
+                format!("{}\n{}", drop_index_sql(i), create_index_sql(cx, i)),
+                Some(drop_index_sql(i)),
+                Applicability::Safe,
+            ));
+            out.push(f);
+        }
+    }
+}
