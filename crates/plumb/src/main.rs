@@ -29,6 +29,9 @@ enum Command {
     Rules(commands::rules::RulesArgs),
     /// Print a rule's documentation
     ExplainRule(commands::rules::ExplainArgs),
+    /// Load a schema from migrations, a dump, a snapshot or a live database; review it,
+    /// dump it, document it
+    Schema(commands::schema::SchemaArgs),
 }
 
 /// Exit status: no finding at or above the fail level.
@@ -44,6 +47,7 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(&args),
         Command::Rules(args) => commands::rules::run_list(&args),
         Command::ExplainRule(args) => commands::rules::run_explain(&args),
+        Command::Schema(args) => commands::schema::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

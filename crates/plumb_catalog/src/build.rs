@@ -138,3 +138,61 @@ fn diff_value(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
         _ => out.push(format!("{path}: {} → {}", short(a), short(b))),
     }
 }
+
+/// The name of plumb's catalog snapshot format (`plumb schema dump --format json`).
+pub const SNAPSHOT_FORMAT: &str = "plumb-catalog";
+/// The version of the snapshot format. It changes only when a field is removed or changes
+/// meaning; new optional fields keep the version.
+pub const SNAPSHOT_VERSION: u32 = 1;
+
+/// A catalog snapshot as written by `plumb schema dump --format json`: a versioned public
+/// contract.
+///
+/// ```json
+/// {"format": "plumb-catalog", "version": 1, "catalog": {"schemas": [], "tables": [...], ...}}
+/// ```
+///
+/// `catalog` is the [`Catalog`] serialized with serde: keyed maps become lists of their values
+/// (each value carries its own name), names are `{"schema": ..., "name": ...}` objects, types
+/// and expressions are in plumb's canonical spelling (`int4`, `varchar(255)`, casts of
+/// constants left out), and live-only facts (`stats`, `owner`, `last_value`, `database`) are
+/// present only for snapshots of a live database.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Snapshot {
+    /// Always [`SNAPSHOT_FORMAT`].
+    pub format: String,
+    /// [`SNAPSHOT_VERSION`] when written.
+    pub version: u32,
+    /// The schema.
+    pub catalog: Catalog,
+}
+
+impl Snapshot {
+    /// A snapshot of a catalog in the current format.
+    pub fn new(catalog: Catalog) -> Snapshot {
+        Snapshot {
+            format: SNAPSHOT_FORMAT.to_owned(),
+            version: SNAPSHOT_VERSION,
+            catalog,
+        }
+    }
+
+    /// Reads a snapshot, checking its format and version.
+    pub fn from_json(text: &str) -> Result<Snapshot, String> {
+        let s: Snapshot =
+            serde_json::from_str(text).map_err(|e| format!("not a plumb catalog snapshot: {e}"))?;
+        if s.format != SNAPSHOT_FORMAT {
+            return Err(format!(
+                "format is `{}`, expected `{SNAPSHOT_FORMAT}`",
+                s.format
+            ));
+        }
+        if s.version > SNAPSHOT_VERSION {
+            return Err(format!(
+                "snapshot version {} is newer than this plumb understands ({SNAPSHOT_VERSION}); upgrade plumb",
+                s.version
+            ));
+        }
+        Ok(s)
+    }
+}

@@ -20,6 +20,7 @@ mod github;
 mod json;
 mod markdown;
 mod sarif;
+pub mod schema_docs;
 mod text;
 
 use std::collections::BTreeMap;
@@ -44,6 +45,29 @@ pub struct Report<'a> {
     pub sources: &'a BTreeMap<String, String>,
     /// Metadata of every rule, for SARIF rule descriptions and help links.
     pub rules: &'a [&'a RuleMeta],
+    /// What was analysed, when it is not files of statements (`database postgresql://...`):
+    /// replaces "N files (M statements)" in summaries.
+    pub subject: Option<&'a str>,
+}
+
+impl Report<'_> {
+    /// "3 files (40 statements)", or the subject.
+    pub fn scope(&self) -> String {
+        if let Some(s) = self.subject {
+            return s.to_owned();
+        }
+        format!(
+            "{} {} ({} {})",
+            self.files,
+            if self.files == 1 { "file" } else { "files" },
+            self.statements,
+            if self.statements == 1 {
+                "statement"
+            } else {
+                "statements"
+            }
+        )
+    }
 }
 
 /// An output format.

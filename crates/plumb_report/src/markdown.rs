@@ -20,20 +20,15 @@ fn icon(s: Severity) -> &'static str {
 pub fn render_markdown(report: &Report<'_>) -> String {
     let mut out = String::from("## plumb migration review\n\n");
     if report.findings.is_empty() {
-        let _ = writeln!(
-            out,
-            "No findings in {} files ({} statements).",
-            report.files, report.statements
-        );
+        let _ = writeln!(out, "No findings in {}.", report.scope());
         return out;
     }
     let _ = writeln!(
         out,
-        "{} findings ({}) in {} files ({} statements).\n",
+        "{} findings ({}) in {}.\n",
         report.findings.len(),
         severity_counts(report.findings),
-        report.files,
-        report.statements
+        report.scope()
     );
     out.push_str("| | Severity | Rule | Where | Problem |\n|---|---|---|---|---|\n");
     for f in report.findings {

@@ -80,6 +80,7 @@ fn rendered(format: Format) -> String {
         statements: 2,
         sources: &sources,
         rules: &rules,
+        subject: None,
     };
     render(format, &report, false)
 }

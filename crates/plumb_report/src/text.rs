@@ -159,28 +159,17 @@ pub fn render_text(report: &Report<'_>, color: bool) -> String {
     for f in report.findings {
         render_one(&mut out, f, report, &st);
     }
-    let files = if report.files == 1 { "file" } else { "files" };
-    let statements = if report.statements == 1 {
-        "statement"
-    } else {
-        "statements"
-    };
     if report.findings.is_empty() {
-        let _ = writeln!(
-            out,
-            "No findings in {} {files} ({} {statements}).",
-            report.files, report.statements
-        );
+        let _ = writeln!(out, "No findings in {}.", report.scope());
     } else {
         let n = report.findings.len();
         let _ = writeln!(
             out,
-            "{} {} ({}) in {} {files} ({} {statements}).",
+            "{} {} ({}) in {}.",
             n,
             if n == 1 { "finding" } else { "findings" },
             severity_counts(report.findings),
-            report.files,
-            report.statements
+            report.scope()
         );
     }
     out

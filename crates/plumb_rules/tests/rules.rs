@@ -142,6 +142,7 @@ fn every_rule_has_a_fixture_that_fires_and_stays_quiet() {
             statements: out.statements,
             sources: &sources,
             rules: &rules,
+            subject: None,
         };
         insta::with_settings!({snapshot_path => "../fixtures/snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
             insta::assert_snapshot!(meta.name, plumb_report::render_text(&report, false));
@@ -400,6 +401,7 @@ fn every_review_rule_has_a_fixture_that_fires_and_stays_quiet() {
             statements: 0,
             sources: &sources,
             rules: &rules,
+            subject: None,
         };
         insta::with_settings!({snapshot_path => "../fixtures/snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
             insta::assert_snapshot!(format!("{}.review", meta.name), plumb_report::render_text(&report, false));

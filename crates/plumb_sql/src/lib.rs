@@ -29,3 +29,38 @@ pub fn deparse(node: &NodeEnum) -> Option<String> {
 pub fn parses(sql: &str) -> bool {
     !sql.contains('\0') && pg_query::split_with_parser(sql).is_ok()
 }
+
+/// Blanks out what psql reads that is not SQL — meta-commands such as `\connect` or
+/// `\restrict` (in `pg_dump` output) and the data lines of `COPY ... FROM stdin` up to `\.` —
+/// with spaces, keeping every byte offset (and so line and column numbers) unchanged.
+pub fn blank_psql_meta(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("\n\\") && !text.starts_with('\\') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_copy_data = false;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let blank = if in_copy_data {
+            if body == "\\." {
+                in_copy_data = false;
+            }
+            true
+        } else if body.starts_with('\\') {
+            true
+        } else {
+            let upper = body.trim_start().to_ascii_uppercase();
+            if upper.starts_with("COPY ") && upper.trim_end().ends_with("FROM STDIN;") {
+                in_copy_data = true;
+            }
+            false
+        };
+        if blank {
+            out.push_str(&" ".repeat(body.len()));
+            out.push_str(&line[body.len()..]);
+        } else {
+            out.push_str(line);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}

@@ -1,30 +1,15 @@
 //! `plumb lint`: migration-safety lint.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use clap::{Args, ValueEnum};
+use clap::Args;
 use globset::{Glob, GlobSetBuilder};
-use plumb_diagnostics::Severity;
 use plumb_migrations::{Layout, MigrationSet};
 use plumb_report::{Format, Report};
-use plumb_rules::{Settings, NEWEST_PG, OLDEST_PG};
 
 use crate::config::Config;
-use crate::{EXIT_CLEAN, EXIT_FINDINGS};
-
-/// Color choice.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum ColorChoice {
-    /// Color when writing to a terminal.
-    Auto,
-    /// Always color.
-    Always,
-    /// Never color.
-    Never,
-}
 
 /// `plumb lint` arguments.
 #[derive(Args, Debug)]
@@ -55,38 +40,14 @@ pub struct LintArgs {
     pub output: Option<PathBuf>,
     /// Color output
     #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
-}
-
-fn parse_fail_on(s: &str) -> anyhow::Result<Option<Severity>> {
-    if s == "none" {
-        return Ok(None);
-    }
-    match Severity::parse(s) {
-        Some(sev) => Ok(Some(sev)),
-        None => bail!("--fail-on `{s}`: expected critical, high, medium, low, info or none"),
-    }
+    pub color: super::ColorChoice,
 }
 
 /// Runs `plumb lint`.
 pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
     let (config, _) = Config::load(args.config.as_deref())?;
-    let format = Format::parse(&args.format).with_context(|| {
-        format!(
-            "--format `{}`: expected text, json, sarif, github or markdown",
-            args.format
-        )
-    })?;
-    let fail_on = parse_fail_on(
-        args.fail_on
-            .as_deref()
-            .or(config.fail_on.as_deref())
-            .unwrap_or("high"),
-    )?;
-    let pg_version = args.pg_version.or(config.pg_version).unwrap_or(NEWEST_PG);
-    if !(OLDEST_PG..=NEWEST_PG).contains(&pg_version) {
-        bail!("--pg-version {pg_version}: supported versions are {OLDEST_PG} to {NEWEST_PG}");
-    }
+    let format = super::report_format(&args.format)?;
+    let fail_on = super::fail_on(args.fail_on.as_deref(), &config)?;
     let layout = match args.layout.as_deref().or(config.layout.as_deref()) {
         Some(l) => Some(Layout::parse(l).with_context(|| {
             format!(
@@ -96,32 +57,9 @@ pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
         })?),
         None => None,
     };
-    let mut settings = Settings {
-        pg_version,
-        ..Settings::default()
-    };
-    for (rule, value) in &config.rules {
-        let name = plumb_rules::find_rule(rule)
-            .map_or(rule.as_str(), |r| r.meta().name)
-            .to_owned();
-        match Severity::parse(value) {
-            Some(sev) => {
-                settings.severity.insert(name, sev);
-            }
-            None => {
-                settings.disabled.insert(name);
-            }
-        }
-    }
-    settings.small_tables = config.small_tables.iter().cloned().collect();
+    let settings = super::settings(args.pg_version, &config)?;
 
-    let progress = indicatif::ProgressBar::new_spinner();
-    if std::io::stderr().is_terminal() {
-        progress.set_message("reading migrations");
-        progress.enable_steady_tick(std::time::Duration::from_millis(100));
-    } else {
-        progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
+    let progress = super::spinner("reading migrations");
     let mut sets = load_sets(&args.paths, layout)?;
     exclude(&mut sets, &config.exclude)?;
     progress.set_message(format!(
@@ -158,25 +96,10 @@ pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
         statements: output.statements,
         sources: &sources,
         rules: &rules,
+        subject: None,
     };
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            args.output.is_none()
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none()
-        }
-    };
-    if let Some(path) = args.output.as_deref() {
-        super::emit(&plumb_report::render(format, &report, color), Some(path))?;
-    } else {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        plumb_report::render_to(format, &report, color, &mut out)?;
-        std::io::Write::flush(&mut out)?;
-    }
-    let failed = fail_on.is_some_and(|level| output.findings.iter().any(|f| f.severity >= level));
-    Ok(if failed { EXIT_FINDINGS } else { EXIT_CLEAN })
+    super::write_report(format, &report, args.color, args.output.as_deref())?;
+    Ok(super::exit_status(fail_on, &output.findings))
 }
 
 fn load_sets(paths: &[PathBuf], layout: Option<Layout>) -> anyhow::Result<Vec<MigrationSet>> {

@@ -1,0 +1,671 @@
+//! Schema documentation from a [`Catalog`]: DBML, a Mermaid erDiagram, and a Markdown data
+//! dictionary (`plumb schema docs`).
+//!
+//! Output is deterministic: objects in name order, columns in table order.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use plumb_catalog::{Catalog, Column, ConstraintKind, FkAction, Identity, QualifiedName, Table};
+
+/// `schema.name`, or `name` in the default schema.
+fn display(name: &QualifiedName) -> String {
+    if name.schema == plumb_catalog::DEFAULT_SCHEMA {
+        name.name.clone()
+    } else {
+        format!("{}.{}", name.schema, name.name)
+    }
+}
+
+fn plain_ident(s: &str) -> bool {
+    s.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A DBML name: bare when plain, double-quoted otherwise.
+fn dbml_ident(s: &str) -> String {
+    if plain_ident(s) {
+        s.to_owned()
+    } else {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+fn dbml_name(name: &QualifiedName) -> String {
+    if name.schema == plumb_catalog::DEFAULT_SCHEMA {
+        dbml_ident(&name.name)
+    } else {
+        format!("{}.{}", dbml_ident(&name.schema), dbml_ident(&name.name))
+    }
+}
+
+fn dbml_string(s: &str) -> String {
+    if s.contains('\n') {
+        format!("'''{}'''", s.replace("'''", "\\'''"))
+    } else {
+        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
+}
+
+/// A DBML column type: PostgreSQL's spelling, quoted when DBML's grammar needs it.
+fn dbml_type(t: &str) -> String {
+    let spelled = match t {
+        "int2" => "smallint",
+        "int4" => "integer",
+        "int8" => "bigint",
+        "bool" => "boolean",
+        "float4" => "real",
+        "float8" => "double precision",
+        other => other,
+    };
+    if spelled
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_()[],.".contains(c))
+    {
+        spelled.to_owned()
+    } else {
+        format!("\"{spelled}\"")
+    }
+}
+
+/// A DBML default: numbers and booleans bare, string literals quoted, other expressions in
+/// backticks.
+fn dbml_default(expr: &str) -> String {
+    let e = expr.trim();
+    if e.parse::<f64>().is_ok() || matches!(e, "true" | "false" | "NULL" | "null") {
+        return e.to_ascii_lowercase();
+    }
+    if let Some(inner) = e.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+        if !inner.contains('\'') || inner.replace("''", "").find('\'').is_none() {
+            return dbml_string(&inner.replace("''", "'"));
+        }
+    }
+    format!("`{}`", e.replace('`', "\\`"))
+}
+
+fn fk_action_dbml(a: FkAction) -> &'static str {
+    match a {
+        FkAction::NoAction => "no action",
+        FkAction::Restrict => "restrict",
+        FkAction::Cascade => "cascade",
+        FkAction::SetNull => "set null",
+        FkAction::SetDefault => "set default",
+    }
+}
+
+fn single_column_unique(t: &Table, col: &str) -> bool {
+    t.constraints
+        .iter()
+        .any(|c| c.kind == ConstraintKind::Unique && c.columns.len() == 1 && c.columns[0] == col)
+}
+
+fn single_column_pk(t: &Table) -> Option<&str> {
+    t.primary_key()
+        .filter(|k| k.columns.len() == 1)
+        .map(|k| k.columns[0].as_str())
+}
+
+/// DBML following the DBML language specification: enums, tables with column settings and
+/// indexes, notes, and refs with their actions.
+pub fn render_dbml(catalog: &Catalog) -> String {
+    let mut out = String::new();
+    for e in catalog.enums.values() {
+        let _ = writeln!(out, "Enum {} {{", dbml_name(&e.name));
+        for v in &e.values {
+            let _ = writeln!(
+                out,
+                "  {}",
+                if plain_ident(v) {
+                    v.clone()
+                } else {
+                    format!("\"{}\"", v.replace('"', "\\\""))
+                }
+            );
+        }
+        if let Some(c) = &e.comment {
+            let _ = writeln!(out, "  Note: {}", dbml_string(c));
+        }
+        out.push_str("}\n\n");
+    }
+    for t in catalog.tables.values() {
+        let _ = writeln!(out, "Table {} {{", dbml_name(&t.name));
+        let pk = single_column_pk(t);
+        for c in &t.columns {
+            let mut settings = Vec::new();
+            if pk == Some(c.name.as_str()) {
+                settings.push("pk".to_owned());
+            }
+            if c.identity.is_some()
+                || c.default
+                    .as_deref()
+                    .is_some_and(|d| d.starts_with("nextval("))
+            {
+                settings.push("increment".to_owned());
+            }
+            if c.not_null && pk != Some(c.name.as_str()) {
+                settings.push("not null".to_owned());
+            }
+            if single_column_unique(t, &c.name) {
+                settings.push("unique".to_owned());
+            }
+            if let Some(d) = c.default.as_deref().filter(|d| !d.starts_with("nextval(")) {
+                settings.push(format!("default: {}", dbml_default(d)));
+            }
+            if let Some(n) = &c.comment {
+                settings.push(format!("note: {}", dbml_string(n)));
+            }
+            let settings = if settings.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", settings.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "  {} {}{settings}",
+                dbml_ident(&c.name),
+                dbml_type(&c.type_name)
+            );
+        }
+        let mut index_lines = Vec::new();
+        if let Some(k) = t.primary_key().filter(|k| k.columns.len() > 1) {
+            let cols: Vec<String> = k.columns.iter().map(|c| dbml_ident(c)).collect();
+            index_lines.push(format!("({}) [pk]", cols.join(", ")));
+        }
+        for i in catalog.indexes_of(&t.name) {
+            if t.primary_key().is_some_and(|k| k.name == i.name.name) {
+                continue;
+            }
+            if i.unique && i.columns.len() == 1 && single_column_unique(t, &i.columns[0]) {
+                continue;
+            }
+            let cols: Vec<String> = i
+                .columns
+                .iter()
+                .map(|c| {
+                    if t.column(c).is_some() {
+                        dbml_ident(c)
+                    } else {
+                        format!("`{}`", c.replace('`', "\\`"))
+                    }
+                })
+                .collect();
+            let key = if cols.len() == 1 {
+                cols[0].clone()
+            } else {
+                format!("({})", cols.join(", "))
+            };
+            let mut settings = vec![format!("name: {}", dbml_string(&i.name.name))];
+            if i.unique {
+                settings.push("unique".to_owned());
+            }
+            if i.method != "btree" {
+                settings.push(format!("type: {}", i.method));
+            }
+            if let Some(p) = &i.predicate {
+                settings.push(format!("note: {}", dbml_string(&format!("WHERE {p}"))));
+            }
+            index_lines.push(format!("{key} [{}]", settings.join(", ")));
+        }
+        if !index_lines.is_empty() {
+            out.push_str("\n  Indexes {\n");
+            for l in index_lines {
+                let _ = writeln!(out, "    {l}");
+            }
+            out.push_str("  }\n");
+        }
+        if let Some(c) = &t.comment {
+            let _ = writeln!(out, "\n  Note: {}", dbml_string(c));
+        }
+        out.push_str("}\n\n");
+    }
+    for t in catalog.tables.values() {
+        for fk in t.foreign_keys() {
+            let ConstraintKind::ForeignKey {
+                references,
+                ref_columns,
+                on_delete,
+                on_update,
+            } = &fk.kind
+            else {
+                continue;
+            };
+            let side = |table: &QualifiedName, cols: &[String]| {
+                let cols: Vec<String> = cols.iter().map(|c| dbml_ident(c)).collect();
+                if cols.len() == 1 {
+                    format!("{}.{}", dbml_name(table), cols[0])
+                } else {
+                    format!("{}.({})", dbml_name(table), cols.join(", "))
+                }
+            };
+            let mut settings = Vec::new();
+            if *on_delete != FkAction::NoAction {
+                settings.push(format!("delete: {}", fk_action_dbml(*on_delete)));
+            }
+            if *on_update != FkAction::NoAction {
+                settings.push(format!("update: {}", fk_action_dbml(*on_update)));
+            }
+            let settings = if settings.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", settings.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "Ref {}: {} > {}{settings}",
+                dbml_ident(&fk.name),
+                side(&t.name, &fk.columns),
+                side(references, ref_columns)
+            );
+        }
+    }
+    out
+}
+
+fn mermaid_entity(name: &QualifiedName) -> String {
+    display(name)
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn mermaid_type(t: &str) -> String {
+    t.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "_-[]()".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A Mermaid `erDiagram`: tables with their columns (PK, FK, UK markers and comments) and one
+/// relationship per foreign key, optional or mandatory by the nullability of its columns.
+pub fn render_mermaid(catalog: &Catalog) -> String {
+    let mut out = String::from("erDiagram\n");
+    for t in catalog.tables.values() {
+        let entity = mermaid_entity(&t.name);
+        let label = display(&t.name);
+        if entity == label {
+            let _ = writeln!(out, "  {entity} {{");
+        } else {
+            let _ = writeln!(out, "  {entity}[\"{label}\"] {{");
+        }
+        let pk: Vec<&String> = t
+            .primary_key()
+            .map(|k| k.columns.iter().collect())
+            .unwrap_or_default();
+        for c in &t.columns {
+            let mut keys = Vec::new();
+            if pk.contains(&&c.name) {
+                keys.push("PK");
+            }
+            if t.foreign_keys().any(|f| f.columns.contains(&c.name)) {
+                keys.push("FK");
+            }
+            if single_column_unique(t, &c.name) {
+                keys.push("UK");
+            }
+            let comment = c
+                .comment
+                .as_deref()
+                .map(|n| format!(" \"{}\"", n.replace('"', "'")))
+                .unwrap_or_default();
+            let name: String = c
+                .name
+                .chars()
+                .map(|ch| {
+                    if ch.is_ascii_alphanumeric() || ch == '_' {
+                        ch
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "    {} {name}{}{comment}",
+                mermaid_type(&c.type_name),
+                if keys.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", keys.join(", "))
+                }
+            );
+        }
+        out.push_str("  }\n");
+    }
+    for t in catalog.tables.values() {
+        for fk in t.foreign_keys() {
+            let ConstraintKind::ForeignKey { references, .. } = &fk.kind else {
+                continue;
+            };
+            let mandatory = fk
+                .columns
+                .iter()
+                .all(|c| t.column(c).is_some_and(|c| c.not_null));
+            let unique = t.constraints.iter().any(|k| {
+                matches!(k.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique)
+                    && k.columns == fk.columns
+            });
+            let parent = if mandatory { "||" } else { "|o" };
+            let child = if unique { "o|" } else { "o{" };
+            let _ = writeln!(
+                out,
+                "  {} {parent}--{child} {} : \"{}\"",
+                mermaid_entity(references),
+                mermaid_entity(&t.name),
+                fk.name.replace('"', "'")
+            );
+        }
+    }
+    out
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn human_bytes(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
+    #[allow(clippy::cast_precision_loss)]
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+fn column_type_md(c: &Column) -> String {
+    let mut t = c.type_name.clone();
+    match c.identity {
+        Some(Identity::Always) => t.push_str(" (identity always)"),
+        Some(Identity::ByDefault) => t.push_str(" (identity)"),
+        None => {}
+    }
+    if c.generated.is_some() {
+        t.push_str(" (generated)");
+    }
+    t
+}
+
+/// A reference into a table: the referencing table, the constraint, its columns.
+type Incoming<'a> = (&'a QualifiedName, &'a str, &'a [String]);
+
+/// A Markdown data dictionary: one section per table with its columns, keys, constraints,
+/// indexes, references out and in, comments, and size and rows when read from a live database.
+pub fn render_markdown_dictionary(catalog: &Catalog) -> String {
+    let mut out = String::from("# Data dictionary\n\n");
+    if let Some(db) = &catalog.database {
+        let _ = writeln!(
+            out,
+            "Database `{}` (server {}).\n",
+            db.name, db.server_version_num
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{} tables, {} views, {} indexes, {} enum types.\n",
+        catalog.tables.len(),
+        catalog.views.len(),
+        catalog.indexes.len(),
+        catalog.enums.len()
+    );
+    // Incoming references, by referenced table.
+    let mut incoming: BTreeMap<&QualifiedName, Vec<Incoming<'_>>> = BTreeMap::new();
+    for t in catalog.tables.values() {
+        for fk in t.foreign_keys() {
+            if let ConstraintKind::ForeignKey { references, .. } = &fk.kind {
+                incoming
+                    .entry(references)
+                    .or_default()
+                    .push((&t.name, &fk.name, &fk.columns));
+            }
+        }
+    }
+    out.push_str("## Tables\n\n");
+    for t in catalog.tables.values() {
+        let _ = writeln!(
+            out,
+            "- [{}](#{})",
+            display(&t.name),
+            anchor(&display(&t.name))
+        );
+    }
+    out.push('\n');
+    for t in catalog.tables.values() {
+        let _ = writeln!(out, "## {}\n", display(&t.name));
+        if let Some(c) = &t.comment {
+            let _ = writeln!(out, "{}\n", c.trim());
+        }
+        let mut facts = Vec::new();
+        if t.kind == plumb_catalog::TableKind::Partitioned {
+            facts.push(format!("partitioned by ({})", t.partition_key.join(", ")));
+        }
+        if let Some(p) = &t.partition_of {
+            facts.push(format!("partition of {}", display(p)));
+        }
+        if t.unlogged {
+            facts.push("unlogged".to_owned());
+        }
+        if t.rls_enabled {
+            facts.push(format!(
+                "row-level security ({} policies)",
+                t.policies.len()
+            ));
+        }
+        if let Some(s) = &t.stats {
+            if let Some(rows) = s.estimated_rows {
+                facts.push(format!("~{rows} rows"));
+            }
+            facts.push(format!(
+                "{} table, {} indexes, {} TOAST",
+                human_bytes(s.table_bytes),
+                human_bytes(s.index_bytes),
+                human_bytes(s.toast_bytes)
+            ));
+        }
+        if let Some(o) = &t.owner {
+            facts.push(format!("owner {o}"));
+        }
+        if !facts.is_empty() {
+            let _ = writeln!(out, "_{}_\n", facts.join(" · "));
+        }
+        out.push_str(
+            "| Column | Type | Null | Default | Key | Comment |\n|---|---|---|---|---|---|\n",
+        );
+        let pk: Vec<&String> = t
+            .primary_key()
+            .map(|k| k.columns.iter().collect())
+            .unwrap_or_default();
+        for c in &t.columns {
+            let mut keys = Vec::new();
+            if pk.contains(&&c.name) {
+                keys.push("PK".to_owned());
+            }
+            for fk in t.foreign_keys().filter(|f| f.columns.contains(&c.name)) {
+                if let ConstraintKind::ForeignKey { references, .. } = &fk.kind {
+                    keys.push(format!("FK → {}", display(references)));
+                }
+            }
+            if single_column_unique(t, &c.name) {
+                keys.push("UNIQUE".to_owned());
+            }
+            let default = c
+                .default
+                .as_deref()
+                .or(c.generated.as_deref())
+                .map(|d| format!("`{}`", md_escape(d)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| `{}` | `{}` | {} | {default} | {} | {} |",
+                md_escape(&c.name),
+                md_escape(&column_type_md(c)),
+                if c.not_null { "no" } else { "yes" },
+                keys.join(", "),
+                md_escape(c.comment.as_deref().unwrap_or_default())
+            );
+        }
+        out.push('\n');
+        let checks: Vec<_> = t
+            .constraints
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ConstraintKind::Check { expr, .. } => Some((c, expr)),
+                _ => None,
+            })
+            .collect();
+        if !checks.is_empty() {
+            out.push_str("**Checks**\n\n");
+            for (c, expr) in checks {
+                let valid = if c.validated { "" } else { " (NOT VALID)" };
+                let _ = writeln!(out, "- `{}`: `{}`{valid}", c.name, md_escape(expr));
+            }
+            out.push('\n');
+        }
+        let indexes: Vec<_> = catalog.indexes_of(&t.name).collect();
+        if !indexes.is_empty() {
+            out.push_str("**Indexes**\n\n");
+            for i in indexes {
+                let mut extra = Vec::new();
+                if i.unique {
+                    extra.push("unique".to_owned());
+                }
+                if i.method != "btree" {
+                    extra.push(i.method.clone());
+                }
+                if let Some(p) = &i.predicate {
+                    extra.push(format!("where `{}`", md_escape(p)));
+                }
+                if !i.include.is_empty() {
+                    extra.push(format!("include ({})", i.include.join(", ")));
+                }
+                if let Some(s) = &i.stats {
+                    extra.push(human_bytes(s.bytes));
+                    if let Some(n) = s.idx_scan {
+                        extra.push(format!("{n} scans"));
+                    }
+                }
+                if !i.valid {
+                    extra.push("INVALID".to_owned());
+                }
+                let _ = writeln!(
+                    out,
+                    "- `{}` ({}){}",
+                    i.name.name,
+                    md_escape(&i.columns.join(", ")),
+                    if extra.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" — {}", extra.join(", "))
+                    }
+                );
+            }
+            out.push('\n');
+        }
+        let outgoing: Vec<_> = t.foreign_keys().collect();
+        if !outgoing.is_empty() {
+            out.push_str("**References**\n\n");
+            for fk in outgoing {
+                if let ConstraintKind::ForeignKey {
+                    references,
+                    ref_columns,
+                    on_delete,
+                    ..
+                } = &fk.kind
+                {
+                    let _ = writeln!(
+                        out,
+                        "- ({}) → [{}](#{}) ({}), on delete {}",
+                        fk.columns.join(", "),
+                        display(references),
+                        anchor(&display(references)),
+                        ref_columns.join(", "),
+                        on_delete.sql().to_ascii_lowercase()
+                    );
+                }
+            }
+            out.push('\n');
+        }
+        if let Some(refs) = incoming.get(&t.name) {
+            out.push_str("**Referenced by**\n\n");
+            for (from, name, cols) in refs {
+                let _ = writeln!(
+                    out,
+                    "- [{}](#{}) ({}) via `{name}`",
+                    display(from),
+                    anchor(&display(from)),
+                    cols.join(", ")
+                );
+            }
+            out.push('\n');
+        }
+    }
+    if !catalog.enums.is_empty() {
+        out.push_str("## Enum types\n\n");
+        for e in catalog.enums.values() {
+            let _ = writeln!(
+                out,
+                "- `{}`: {}",
+                display(&e.name),
+                e.values
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        out.push('\n');
+    }
+    if !catalog.views.is_empty() {
+        out.push_str("## Views\n\n");
+        for v in catalog.views.values() {
+            let kind = if v.materialized {
+                "materialized view"
+            } else {
+                "view"
+            };
+            let comment = v
+                .comment
+                .as_deref()
+                .map(|c| format!(": {}", c.trim()))
+                .unwrap_or_default();
+            let _ = writeln!(out, "- `{}` ({kind}){comment}", display(&v.name));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// GitHub's heading anchor for a heading text.
+fn anchor(heading: &str) -> String {
+    heading
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                Some(c)
+            } else if c == ' ' {
+                Some('-')
+            } else {
+                None
+            }
+        })
+        .collect()
+}
