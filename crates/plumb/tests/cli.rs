@@ -423,3 +423,29 @@ fn schema_bad_input_is_a_one_line_error() {
         assert!(o.stdout.is_empty());
     }
 }
+
+#[test]
+fn schema_import_writes_ddl_from_dbml() {
+    let o = plumb(&["schema", "import", "examples/design/shop.dbml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let ddl = stdout(&o);
+    assert!(ddl.contains("CREATE TABLE app.orders ("), "{ddl}");
+    assert!(ddl.contains("ON DELETE CASCADE"), "{ddl}");
+    assert!(plumb_sql::parses(&ddl), "{ddl}");
+    // The imported design can be reviewed right away.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("0001_init.sql");
+    std::fs::write(&file, &ddl).unwrap();
+    let review = plumb(&["schema", "review", file.to_str().unwrap(), "-f", "json"]);
+    assert!(review.status.code() == Some(0) || review.status.code() == Some(1));
+    let bad = dir.path().join("bad.dbml");
+    std::fs::write(&bad, "Table t {\n  id string\n}\n").unwrap();
+    let o = plumb(&["schema", "import", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad.dbml:2:6: column id: `string` is not a PostgreSQL type"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1);
+}

@@ -986,6 +986,11 @@ impl Catalog {
                 .iter()
                 .map(|p| match node(p) {
                     Some(NodeEnum::IndexElem(e)) if !e.name.is_empty() => e.name.clone(),
+                    Some(NodeEnum::IndexElem(e)) => e
+                        .expr
+                        .as_deref()
+                        .and_then(figure_colname)
+                        .unwrap_or_else(|| "expr".to_owned()),
                     _ => "expr".to_owned(),
                 })
                 .collect();
@@ -1486,6 +1491,32 @@ fn column_from_def(col: &protobuf::ColumnDef) -> (Column, Vec<&protobuf::Constra
         }
     }
     (column, pending)
+}
+
+/// PostgreSQL's `FigureColname` for the expressions that name index columns: the column of a
+/// reference, the function of a call, the keyword of an array, row, CASE or COALESCE.
+fn figure_colname(expr: &Node) -> Option<String> {
+    match node(expr)? {
+        NodeEnum::ColumnRef(c) => c.fields.last().and_then(ast::string_of).map(str::to_owned),
+        NodeEnum::FuncCall(f) => f
+            .funcname
+            .last()
+            .and_then(ast::string_of)
+            .map(str::to_owned),
+        NodeEnum::TypeCast(t) => t.arg.as_deref().and_then(figure_colname).or_else(|| {
+            t.type_name
+                .as_ref()
+                .and_then(|n| n.names.last())
+                .and_then(ast::string_of)
+                .map(str::to_owned)
+        }),
+        NodeEnum::AArrayExpr(_) => Some("array".to_owned()),
+        NodeEnum::RowExpr(_) => Some("row".to_owned()),
+        NodeEnum::CaseExpr(_) => Some("case".to_owned()),
+        NodeEnum::CoalesceExpr(_) => Some("coalesce".to_owned()),
+        NodeEnum::CollateClause(c) => c.arg.as_deref().and_then(figure_colname),
+        _ => None,
+    }
 }
 
 fn index_elem_sql(n: &Node) -> Option<String> {

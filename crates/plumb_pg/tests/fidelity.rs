@@ -100,3 +100,19 @@ fn every_modelled_form_ddl_equals_introspection() {
         assert_same(&what, &ddl, &live);
     }
 }
+
+/// `plumb schema import`: the DDL written for the example DBML design runs on PostgreSQL, and
+/// what PostgreSQL holds afterwards is what the interpreter makes of the same DDL.
+#[test]
+fn dbml_import_ddl_runs_and_matches_introspection() {
+    let Some(db) = TestDb::fresh("plumb_fidelity") else {
+        return;
+    };
+    let design = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/design/shop.dbml");
+    let ddl = plumb_dbml::to_ddl(&std::fs::read_to_string(design).expect("design")).expect("DBML");
+    run_script(&mut db.connect(), &ddl, "shop.dbml DDL");
+    let mut catalog = Catalog::default();
+    let applied = catalog.apply_sql(&ddl);
+    assert!(applied.skipped.is_empty(), "{:?}", applied.skipped);
+    assert_same("shop.dbml", &catalog, &live_catalog(&db));
+}

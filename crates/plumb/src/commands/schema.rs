@@ -325,6 +325,9 @@ fn docs(args: &DocsArgs) -> anyhow::Result<u8> {
 }
 
 fn import(args: &ImportArgs) -> anyhow::Result<u8> {
-    let _ = args;
-    bail!("plumb schema import is not available yet")
+    let text = plumb_migrations::read_sql_file(&args.file)?;
+    let ddl =
+        plumb_dbml::to_ddl(&text).map_err(|e| anyhow::anyhow!("{}:{e}", args.file.display()))?;
+    super::emit(&ddl, args.output.as_deref())?;
+    Ok(EXIT_CLEAN)
 }
