@@ -82,6 +82,27 @@ impl Catalog {
                                     v.clone_from(&e.new_val);
                                 }
                             }
+                            // Enum constants are stored by label OID: defaults show the new
+                            // label.
+                            let spelled = if name.schema == crate::DEFAULT_SCHEMA {
+                                name.name.clone()
+                            } else {
+                                name.to_string()
+                            };
+                            let quote = |v: &str| format!("'{}'", v.replace('\'', "''"));
+                            let (old, new) = (quote(&e.old_val), quote(&e.new_val));
+                            for_each_mut(
+                                &mut self.tables,
+                                |t| t.columns.iter().any(|c| c.type_name == spelled && c.default.as_deref() == Some(&old)),
+                                |t| {
+                                    for c in &mut t.columns {
+                                        if c.type_name == spelled && c.default.as_deref() == Some(&old) {
+                                            c.default = Some(new.clone());
+                                        }
+                                    }
+                                },
+                            );
+                            return Applied::Changed;
                         } else if !t.values.contains(&e.new_val) {
                             let at = if e.new_val_neighbor.is_empty() {
                                 None
@@ -537,9 +558,8 @@ impl Catalog {
                 }
             }
             AlterTableType::AtColumnDefault => {
-                let sql = cmd.def.as_deref().and_then(default_sql);
                 if let Some(c) = self.column_mut(table, &cmd.name) {
-                    c.default = sql;
+                    c.default = cmd.def.as_deref().and_then(|d| default_sql(d, &c.type_name));
                 }
             }
             AlterTableType::AtAddConstraint => {
@@ -731,9 +751,16 @@ impl Catalog {
             t.constraints
                 .retain(|c| !c.columns.iter().any(|x| x == column));
         }
+        let uses = |sql: &str| {
+            sql == column
+                || plumb_sql::canon::parse_expr(sql)
+                    .is_some_and(|e| plumb_sql::canon::column_refs(&e).iter().any(|c| c == column))
+        };
         retain(&mut self.indexes, |_, i| {
             !(&i.table == table
-                && (i.columns.iter().any(|c| c == column) || i.include.iter().any(|c| c == column)))
+                && (i.columns.iter().any(|c| uses(c))
+                    || i.include.iter().any(|c| c == column)
+                    || i.predicate.as_deref().is_some_and(uses)))
         });
         // CASCADE drops foreign keys that reference the column.
         self.drop_referencing_fks(table, Some(column));
@@ -1061,6 +1088,7 @@ impl Catalog {
                         }
                         ObjectType::ObjectView | ObjectType::ObjectMatview => {
                             self.views.remove(&name);
+                            retain(&mut self.indexes, |_, i| i.table != name);
                             self.drop_grants_on(&name);
                         }
                         ObjectType::ObjectSequence => {
@@ -1145,6 +1173,19 @@ impl Catalog {
                     s.name = new.clone();
                     self.sequences.insert(new.clone(), s);
                     self.rename_grant_object(&target, &new);
+                    // Defaults hold the sequence's OID: they show the new name.
+                    let (old_default, new_default) = (nextval_sql(&target), nextval_sql(&new));
+                    for_each_mut(
+                        &mut self.tables,
+                        |t| t.columns.iter().any(|c| c.default.as_deref() == Some(&old_default)),
+                        |t| {
+                            for c in &mut t.columns {
+                                if c.default.as_deref() == Some(&old_default) {
+                                    c.default = Some(new_default.clone());
+                                }
+                            }
+                        },
+                    );
                 }
             }
             ObjectType::ObjectIndex => {
@@ -1430,11 +1471,13 @@ fn serial_base(type_name: &str) -> Option<&'static str> {
     }
 }
 
-/// A default expression; an explicit `DEFAULT NULL` stores no default in PostgreSQL.
-fn default_sql(expr: &Node) -> Option<String> {
+/// A default expression for a column of a type. PostgreSQL stores no default for an explicit
+/// `DEFAULT NULL`, unless the type has modifiers (`varchar(n)`, `numeric(p,s)`): then the null
+/// is wrapped in a length coercion and kept.
+fn default_sql(expr: &Node, type_name: &str) -> Option<String> {
     if let Some(NodeEnum::AConst(c)) = node(expr) {
         if c.isnull {
-            return None;
+            return type_name.contains('(').then(|| "NULL".to_owned());
         }
     }
     canonical_expr(expr)
@@ -1453,7 +1496,10 @@ fn column_from_def(col: &protobuf::ColumnDef) -> (Column, Vec<&protobuf::Constra
         .unwrap_or_default();
     let mut column = Column::new(&col.colname, &type_name);
     column.not_null = col.is_not_null;
-    column.default = col.raw_default.as_deref().and_then(default_sql);
+    column.default = col
+        .raw_default
+        .as_deref()
+        .and_then(|d| default_sql(d, &type_name));
     column.collation = col.coll_clause.as_deref().and_then(collation_name);
     if let Some(base) = serial_base(&column.type_name) {
         // The default (nextval of the owned sequence) is set by `column_added`.
@@ -1469,7 +1515,10 @@ fn column_from_def(col: &protobuf::ColumnDef) -> (Column, Vec<&protobuf::Constra
             ConstrType::ConstrNotnull => column.not_null = true,
             ConstrType::ConstrNull => column.not_null = false,
             ConstrType::ConstrDefault => {
-                column.default = con.raw_expr.as_deref().and_then(default_sql);
+                column.default = con
+                    .raw_expr
+                    .as_deref()
+                    .and_then(|d| default_sql(d, &column.type_name));
             }
             ConstrType::ConstrIdentity => {
                 column.identity = Some(if con.generated_when == "a" {

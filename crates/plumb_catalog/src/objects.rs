@@ -827,6 +827,15 @@ impl Catalog {
                             self.functions.remove(&key);
                             self.drop_grants_on(&key);
                         }
+                        // A dropped trigger function takes its triggers with it (CASCADE;
+                        // without it the drop fails while triggers use the function).
+                        if !self.functions.values().any(|f| f.name == name) {
+                            crate::apply::for_each_mut(
+                                &mut self.tables,
+                                |t| t.triggers.iter().any(|tr| tr.function == name),
+                                |t| t.triggers.retain(|tr| tr.function != name),
+                            );
+                        }
                     }
                 }
             }
@@ -874,6 +883,7 @@ impl Catalog {
                     return Applied::Changed;
                 };
                 let new = QualifiedName::new(Some(&old.schema), &r.newname);
+                self.retype_columns(&old, &new);
                 if let Some(mut e) = self.enums.remove(&old) {
                     e.name = new.clone();
                     self.enums.insert(new.clone(), e);
@@ -932,6 +942,40 @@ impl Catalog {
             _ => return Applied::Unmodelled("ALTER ... RENAME (this object type)"),
         }
         Applied::Changed
+    }
+
+    /// Columns, domains and composite attributes of a renamed type show the new name.
+    fn retype_columns(&mut self, old: &QualifiedName, new: &QualifiedName) {
+        let spell = |n: &QualifiedName| {
+            if n.schema == crate::DEFAULT_SCHEMA {
+                n.name.clone()
+            } else {
+                format!("{}.{}", n.schema, n.name)
+            }
+        };
+        let (from, to) = (spell(old), spell(new));
+        let rename = |t: &mut String| {
+            let base = t.trim_end_matches("[]");
+            if base == from {
+                let dims = &t[base.len()..];
+                *t = format!("{to}{dims}");
+            }
+        };
+        crate::apply::for_each_mut(
+            &mut self.tables,
+            |t| t.columns.iter().any(|c| c.type_name.trim_end_matches("[]") == from),
+            |t| {
+                for c in &mut t.columns {
+                    rename(&mut c.type_name);
+                }
+            },
+        );
+        crate::model::update_values(&mut self.domains, |d| rename(&mut d.base_type));
+        crate::model::update_values(&mut self.composite_types, |c| {
+            for (_, t) in &mut c.attributes {
+                rename(t);
+            }
+        });
     }
 
     pub(crate) fn drop_grants_on(&mut self, object: &QualifiedName) {

@@ -319,7 +319,13 @@ fn normalize(node: &mut Node) {
             normalize_all(&mut f.args);
             normalize_all(&mut f.agg_order);
             normalize_opt(f.agg_filter.as_deref_mut());
-            if f.funcname.len() == 2 && f.funcname.first().and_then(string_of) == Some("pg_catalog")
+            // Built-in and default-schema functions print unqualified with the default
+            // search_path.
+            if f.funcname.len() == 2
+                && matches!(
+                    f.funcname.first().and_then(string_of),
+                    Some("pg_catalog" | "public")
+                )
             {
                 f.funcname.remove(0);
             }
@@ -398,6 +404,7 @@ mod tests {
         same("'{}'", "'{}'::jsonb");
         same("char_length(code) = 3", "(char_length((code)::text) = 3)");
         same("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP");
+        same("public.sort_key(published)", "sort_key(published)");
     }
 
     #[test]

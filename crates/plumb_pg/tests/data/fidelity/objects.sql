@@ -98,3 +98,25 @@ GRANT EXECUTE ON FUNCTION app.total(bigint, timestamptz) TO plumb_fidelity_app;
 CREATE VIEW pro_accounts AS SELECT id, "Name" FROM accounts WHERE kind = 'pro';
 CREATE MATERIALIZED VIEW account_counts AS SELECT kind, count(*) FROM accounts GROUP BY kind;
 COMMENT ON VIEW pro_accounts IS 'Paying customers';
+
+-- Renames and drops whose effects reach other objects.
+CREATE TYPE plan AS ENUM ('free', 'paid');
+CREATE TABLE subscriptions (
+    id serial PRIMARY KEY,
+    kind plan NOT NULL DEFAULT 'free',
+    code varchar(10) DEFAULT NULL,
+    label text DEFAULT NULL,
+    email text
+);
+ALTER TYPE plan RENAME VALUE 'free' TO 'trial';
+ALTER TYPE plan RENAME TO subscription_plan;
+ALTER SEQUENCE subscriptions_id_seq RENAME TO subscription_ids;
+CREATE INDEX subscriptions_email_idx ON subscriptions (lower(email));
+CREATE INDEX subscriptions_code_idx ON subscriptions (code) WHERE email IS NOT NULL;
+ALTER TABLE subscriptions DROP COLUMN email;
+CREATE FUNCTION stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER subscriptions_stamp BEFORE UPDATE ON subscriptions FOR EACH ROW EXECUTE FUNCTION stamp();
+DROP FUNCTION stamp() CASCADE;
+CREATE MATERIALIZED VIEW plan_counts AS SELECT kind, count(*) FROM subscriptions GROUP BY kind;
+CREATE INDEX plan_counts_kind_idx ON plan_counts (kind);
+DROP MATERIALIZED VIEW plan_counts;
