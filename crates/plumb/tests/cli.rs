@@ -449,3 +449,20 @@ fn schema_import_writes_ddl_from_dbml() {
     );
     assert_eq!(err.trim_end().lines().count(), 1);
 }
+
+/// `-o /dev/null` (or any existing non-regular file) is written in place: the atomic
+/// temporary-file-and-rename path is for regular files only, and must never replace a device.
+#[cfg(unix)]
+#[test]
+fn output_to_a_device_writes_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    for args in [
+        vec!["schema", "dump", SHOP, "-o", "/dev/null"],
+        vec!["lint", SHOP, "-o", "/dev/null", "--fail-on", "none"],
+    ] {
+        let o = plumb(&args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let t = std::fs::metadata("/dev/null").unwrap().file_type();
+        assert!(t.is_char_device(), "{args:?} replaced /dev/null");
+    }
+}

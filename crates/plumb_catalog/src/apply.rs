@@ -559,7 +559,10 @@ impl Catalog {
             }
             AlterTableType::AtColumnDefault => {
                 if let Some(c) = self.column_mut(table, &cmd.name) {
-                    c.default = cmd.def.as_deref().and_then(|d| default_sql(d, &c.type_name));
+                    c.default = cmd
+                        .def
+                        .as_deref()
+                        .and_then(|d| default_sql(d, &c.type_name));
                 }
             }
             AlterTableType::AtAddConstraint => {
@@ -753,8 +756,11 @@ impl Catalog {
         }
         let uses = |sql: &str| {
             sql == column
-                || plumb_sql::canon::parse_expr(sql)
-                    .is_some_and(|e| plumb_sql::canon::column_refs(&e).iter().any(|c| c == column))
+                || plumb_sql::canon::parse_expr(sql).is_some_and(|e| {
+                    plumb_sql::canon::column_refs(&e)
+                        .iter()
+                        .any(|c| c == column)
+                })
         };
         retain(&mut self.indexes, |_, i| {
             !(&i.table == table
@@ -1177,7 +1183,11 @@ impl Catalog {
                     let (old_default, new_default) = (nextval_sql(&target), nextval_sql(&new));
                     for_each_mut(
                         &mut self.tables,
-                        |t| t.columns.iter().any(|c| c.default.as_deref() == Some(&old_default)),
+                        |t| {
+                            t.columns
+                                .iter()
+                                .any(|c| c.default.as_deref() == Some(&old_default))
+                        },
                         |t| {
                             for c in &mut t.columns {
                                 if c.default.as_deref() == Some(&old_default) {

@@ -542,7 +542,9 @@ pub struct Sequence {
     /// The column that owns it (serial and identity columns, `OWNED BY`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owned_by: Option<(QualifiedName, String)>,
-    /// The last value handed out, `None` before the first `nextval` (live databases only).
+    /// The last value handed out, `None` before the first `nextval` (live databases only; read
+    /// for sequences that can run out in practice: a maximum at or below 2^31 - 1, or feeding
+    /// an `integer` or `smallint` column).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_value: Option<i64>,
 }

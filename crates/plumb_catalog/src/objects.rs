@@ -963,7 +963,11 @@ impl Catalog {
         };
         crate::apply::for_each_mut(
             &mut self.tables,
-            |t| t.columns.iter().any(|c| c.type_name.trim_end_matches("[]") == from),
+            |t| {
+                t.columns
+                    .iter()
+                    .any(|c| c.type_name.trim_end_matches("[]") == from)
+            },
             |t| {
                 for c in &mut t.columns {
                     rename(&mut c.type_name);

@@ -13,15 +13,32 @@ use plumb_migrations::Layout;
 use plumb_test_support::TestDb;
 
 fn main() {
-    let root = std::env::args().nth(1).unwrap_or_else(|| "../shared/corpus".to_owned());
+    let root = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "../shared/corpus".to_owned());
     let root = Path::new(&root);
     // Harbor's scripts update golang-migrate's own table, which the runner creates first.
     let harbor_setup = "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)";
     let sets = [
         ("lemmy", "lemmy/migrations", None, None),
-        ("documenso", "documenso/packages/prisma/migrations", None, None),
-        ("harbor", "harbor/make/migrations/postgresql", Some(Layout::Plain), Some(harbor_setup)),
-        ("authelia", "authelia/internal/storage/migrations/postgres", None, None),
+        (
+            "documenso",
+            "documenso/packages/prisma/migrations",
+            None,
+            None,
+        ),
+        (
+            "harbor",
+            "harbor/make/migrations/postgresql",
+            Some(Layout::Plain),
+            Some(harbor_setup),
+        ),
+        (
+            "authelia",
+            "authelia/internal/storage/migrations/postgres",
+            None,
+            None,
+        ),
     ];
     for (name, dir, layout, setup) in sets {
         let set = match plumb_migrations::discover(&root.join(dir), layout) {
@@ -85,7 +102,9 @@ fn main() {
             println!("- ... {} more", diff.len() - 40);
         }
         if !skipped.is_empty() {
-            println!("\nStatement forms not modelled (reported as `unmodelled-statement` findings):\n");
+            println!(
+                "\nStatement forms not modelled (reported as `unmodelled-statement` findings):\n"
+            );
             for (form, n) in &skipped {
                 println!("- {form}: {n}");
             }

@@ -139,38 +139,51 @@ pub(crate) fn resolve(conninfo: &str) -> Result<(Config, Target), PgError> {
 pub struct Session {
     pub(crate) client: Client,
     target: Target,
+    config: Config,
+    setup: String,
 }
 
 impl Session {
     /// Connects and bounds the session: statement and lock timeouts, READ ONLY transactions by
     /// default, and a search_path that makes PostgreSQL print names the way the catalog model
-    /// spells them (built-ins and `public` unqualified).
+    /// spells them (built-ins and `public` unqualified). JIT is off: catalog queries are cheap
+    /// but their cost estimates are not, and compiling them took longer than running them
+    /// (pg_dump turns JIT off too).
     pub async fn connect(options: &ConnectOptions) -> Result<Session, PgError> {
         let (config, target) = resolve(&options.conninfo)?;
-        let (client, connection) = config.connect(NoTls).await.map_err(|e| PgError::Connect {
-            target: Box::new(target.clone()),
-            reason: connect_reason(&e),
-        })?;
-        tokio::spawn(async move {
-            // The connection task ends when the client is dropped; its error, if any, shows up
-            // on the next query.
-            let _ = connection.await;
-        });
+        let client = open(&config, &target).await?;
         let setup = format!(
             "SET statement_timeout = {}; SET lock_timeout = {}; \
              SET idle_in_transaction_session_timeout = {}; \
-             SET default_transaction_read_only = on; SET search_path = pg_catalog, public",
+             SET default_transaction_read_only = on; SET search_path = pg_catalog, public; \
+             SET jit = off",
             options.statement_timeout.as_millis(),
             options.lock_timeout.as_millis(),
             options.statement_timeout.as_millis().max(60_000),
         );
-        let session = Session { client, target };
+        let session = Session {
+            client,
+            target,
+            config,
+            setup,
+        };
         session
             .client
-            .batch_execute(&setup)
+            .batch_execute(&session.setup)
             .await
             .map_err(|e| session.query_error("setting up the session", &e))?;
         Ok(session)
+    }
+
+    /// A second connection with the same settings, for reading in parallel (the caller
+    /// synchronizes its snapshot).
+    pub(crate) async fn fork(&self) -> Result<Client, PgError> {
+        let client = open(&self.config, &self.target).await?;
+        client
+            .batch_execute(&self.setup)
+            .await
+            .map_err(|e| self.query_error("setting up the session", &e))?;
+        Ok(client)
     }
 
     /// Where this session is connected.
@@ -196,6 +209,19 @@ impl Session {
             reason,
         }
     }
+}
+
+async fn open(config: &Config, target: &Target) -> Result<Client, PgError> {
+    let (client, connection) = config.connect(NoTls).await.map_err(|e| PgError::Connect {
+        target: Box::new(target.clone()),
+        reason: connect_reason(&e),
+    })?;
+    tokio::spawn(async move {
+        // The connection task ends when the client is dropped; its error, if any, shows up on
+        // the next query.
+        let _ = connection.await;
+    });
+    Ok(client)
 }
 
 fn connect_reason(e: &tokio_postgres::Error) -> String {

@@ -27,12 +27,18 @@ use tokio_postgres::Row;
 
 use crate::{PgError, Session};
 
+/// How the queries (by position in [`queries`]) are spread over connections, balanced by their
+/// cost on a large schema: the first connection reads what no group names.
+const GROUPS: [&[usize]; 3] = [&[], &[3, 4], &[5, 13, 14]];
+
 const USER_NS: &str = "n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'";
 
+/// Leaves out objects that belong to an extension. The members are collected once per query
+/// (an InitPlan) rather than looked up per row.
 fn not_extension_member(catalog: &str, oid: &str) -> String {
     format!(
-        "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '{catalog}'::regclass \
-         AND e.objid = {oid} AND e.deptype = 'e')"
+        "{oid} <> ALL (ARRAY(SELECT e.objid FROM pg_depend e WHERE e.deptype = 'e' \
+         AND e.classid = '{catalog}'::regclass))"
     )
 }
 
@@ -40,7 +46,9 @@ fn ts(expr: &str) -> String {
     format!("to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
 }
 
-fn queries() -> Vec<(&'static str, String)> {
+/// The introspection queries, with what each reads (for benchmarks and diagnostics).
+#[doc(hidden)]
+pub fn queries() -> Vec<(&'static str, String)> {
     let bs = "current_setting('block_size')::int8";
     let rel_ext = not_extension_member("pg_class", "c.oid");
     let type_ext = not_extension_member("pg_type", "t.oid");
@@ -92,17 +100,11 @@ fn queries() -> Vec<(&'static str, String)> {
         (
             "reading columns",
             format!(
-                "SELECT a.attrelid, a.attnum, a.attname::text, format_type(a.atttypid, a.atttypmod), \
-                 a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated, \
-                 CASE WHEN a.attcollation <> ty.typcollation THEN co.collname::text END, d.description \
-                 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-                 JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 JOIN pg_type ty ON ty.oid = a.atttypid \
-                 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
-                 LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-                 LEFT JOIN pg_description d ON d.objoid = a.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum \
-                 WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f', 'c') AND {USER_NS} \
-                 ORDER BY a.attrelid, a.attnum"
+                "SELECT a.attrelid, a.attnum, a.attname::text, a.atttypid, a.attnotnull, \
+                 a.attidentity, a.attgenerated, a.attcollation, a.atttypmod \
+                 FROM pg_attribute a WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attrelid IN \
+                 (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                  WHERE c.relkind IN ('r', 'p', 'f', 'c') AND {USER_NS})"
             ),
         ),
         (
@@ -111,10 +113,8 @@ fn queries() -> Vec<(&'static str, String)> {
                 "SELECT con.conrelid, con.conname::text, con.contype, con.conkey, con.condeferrable, \
                  con.condeferred, con.convalidated, \
                  CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END, \
-                 fn.nspname::text, fc.relname::text, \
-                 ARRAY(SELECT fa.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, o) \
-                       JOIN pg_attribute fa ON fa.attrelid = con.confrelid AND fa.attnum = k.attnum ORDER BY k.o), \
-                 con.confdeltype, con.confupdtype \
+                 fn.nspname::text, fc.relname::text, con.confkey, \
+                 con.confdeltype, con.confupdtype, con.confrelid \
                  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
                  JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
@@ -142,15 +142,12 @@ fn queries() -> Vec<(&'static str, String)> {
             "reading sequences",
             format!(
                 "SELECT n.nspname::text, c.relname::text, format_type(s.seqtypid, NULL), s.seqstart, \
-                 s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, dn.nspname::text, dc.relname::text, \
-                 da.attname::text, has_sequence_privilege(c.oid, 'SELECT') \
+                 s.seqincrement, s.seqmin, s.seqmax, s.seqcycle, dep.refobjid, dep.refobjsubid, \
+                 has_sequence_privilege(c.oid, 'SELECT') \
                  FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid \
                  JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = c.oid \
                       AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') AND dep.refobjsubid > 0 \
-                 LEFT JOIN pg_class dc ON dc.oid = dep.refobjid \
-                 LEFT JOIN pg_namespace dn ON dn.oid = dc.relnamespace \
-                 LEFT JOIN pg_attribute da ON da.attrelid = dep.refobjid AND da.attnum = dep.refobjsubid \
                  WHERE {USER_NS} AND {rel_ext}"
             ),
         ),
@@ -213,6 +210,22 @@ fn queries() -> Vec<(&'static str, String)> {
         (
             "reading extensions",
             "SELECT extname::text, extversion FROM pg_extension WHERE extname <> 'plpgsql'".to_owned(),
+        ),
+        (
+            "reading column defaults",
+            // Defaults cannot refer to columns, so they deparse without a relation (much
+            // cheaper than with one); generated columns' expressions (stored trees with a Var
+            // node) need theirs.
+            "SELECT ad.adrelid, ad.adnum, pg_get_expr(ad.adbin, \
+             CASE WHEN strpos(ad.adbin::text, '{VAR ') > 0 THEN ad.adrelid ELSE 0 END) \
+             FROM pg_attrdef ad"
+                .to_owned(),
+        ),
+        (
+            "reading column comments",
+            "SELECT objoid, objsubid, description FROM pg_description \
+             WHERE classoid = 'pg_class'::regclass AND objsubid > 0"
+                .to_owned(),
         ),
         (
             "reading privileges",
@@ -278,21 +291,63 @@ fn fk_action(code: u8) -> FkAction {
 
 /// Reads the schema of the database a session is connected to.
 pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
+    let trace = std::env::var_os("PLUMB_TRACE").is_some();
+    let started = std::time::Instant::now();
+    let phase = |what: &str| {
+        if trace {
+            eprintln!(
+                "plumb_pg: {what} at {:.1} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            );
+        }
+    };
     let client = &session.client;
     client
         .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .await
         .map_err(|e| session.query_error("starting a read-only transaction", &e))?;
+    // Two more connections read parts of the catalogs in parallel, in the same snapshot
+    // (exported by the first, as pg_dump -j does). When they cannot be opened (connection
+    // limit, a pooler), fewer connections read everything.
+    let mut extra = Vec::new();
+    if let Ok(row) = client.query_one("SELECT pg_export_snapshot()", &[]).await {
+        let snapshot: String = row.get(0);
+        let sync = format!(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '{}'",
+            snapshot.replace('\'', "")
+        );
+        for _ in 1..GROUPS.len() {
+            let Ok(c) = session.fork().await else { break };
+            if c.batch_execute(&sync).await.is_err() {
+                break;
+            }
+            extra.push(c);
+        }
+    }
+    phase("snapshot shared");
     let qs = queries();
-    let results = try_join_all(qs.iter().map(|(what, sql)| async move {
-        client
-            .query(sql.as_str(), &[])
-            .await
-            .map_err(|e| session.query_error(what, &e))
-    }))
-    .await;
+    let mut groups: Vec<Vec<usize>> = vec![Vec::new(); extra.len() + 1];
+    for i in 0..qs.len() {
+        let g = GROUPS.iter().position(|g| g.contains(&i)).unwrap_or(0);
+        groups[g.min(extra.len())].push(i);
+    }
+    let mut runs = Vec::new();
+    for (g, idx) in groups.into_iter().enumerate() {
+        let c = if g == 0 { client } else { &extra[g - 1] };
+        runs.push(run_queries(session, c, &qs, idx));
+    }
+    let results = try_join_all(runs)
+        .await
+        .map(|v| v.into_iter().flatten().collect::<Vec<_>>());
     let _ = client.batch_execute("COMMIT").await;
-    let mut results = results?.into_iter();
+    for c in &extra {
+        let _ = c.batch_execute("COMMIT").await;
+    }
+    phase("catalog queries done");
+    let mut results = results?;
+    results.sort_by_key(|(i, _)| *i);
+    let results: Vec<Vec<Row>> = results.into_iter().map(|(_, rows)| rows).collect();
+    let mut results = results.into_iter();
     let mut next = || results.next().unwrap_or_default();
     let (info, schemas, relations, columns, constraints, indexes, sequences, enums, domains) = (
         next(),
@@ -305,10 +360,66 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
         next(),
         next(),
     );
-    let (functions, triggers, policies, extensions, grants) =
-        (next(), next(), next(), next(), next());
+    let (functions, triggers, policies, extensions, defaults, comments, grants) =
+        (next(), next(), next(), next(), next(), next(), next());
 
     let mut canon = Canon::default();
+    // Column types are formatted once per distinct (type, modifier) pair, not once per column.
+    let mut pairs: Vec<(u32, i32)> = columns.iter().map(|r| (r.get(3), r.get(8))).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let (oids, mods): (Vec<u32>, Vec<i32>) = pairs.into_iter().unzip();
+    let mut type_names: HashMap<(u32, i32), String> = HashMap::new();
+    let mut type_collation: HashMap<u32, u32> = HashMap::new();
+    for r in client
+        .query(
+            "SELECT x.t, x.m, format_type(x.t, x.m), ty.typcollation \
+             FROM unnest($1::oid[], $2::int4[]) AS x(t, m) JOIN pg_type ty ON ty.oid = x.t",
+            &[&oids, &mods],
+        )
+        .await
+        .map_err(|e| session.query_error("reading column types", &e))?
+    {
+        let display: String = r.get(2);
+        type_names.insert((r.get(0), r.get(1)), canon.type_name(&display));
+        type_collation.insert(r.get(0), r.get(3));
+    }
+    // Collations other than the type's default, by name.
+    let mut collations: Vec<u32> = columns
+        .iter()
+        .filter(|r| {
+            let c: u32 = r.get(7);
+            c != 0 && type_collation.get(&r.get::<_, u32>(3)) != Some(&c)
+        })
+        .map(|r| r.get(7))
+        .collect();
+    collations.sort_unstable();
+    collations.dedup();
+    let mut collation_names: HashMap<u32, String> = HashMap::new();
+    if !collations.is_empty() {
+        for r in client
+            .query(
+                "SELECT oid, collname::text FROM pg_collation WHERE oid = ANY($1)",
+                &[&collations],
+            )
+            .await
+            .map_err(|e| session.query_error("reading collations", &e))?
+        {
+            collation_names.insert(r.get(0), r.get(1));
+        }
+    }
+    let mut default_of: HashMap<(u32, i16), &str> = HashMap::new();
+    for r in &defaults {
+        if let Some(expr) = r.get::<_, Option<&str>>(2) {
+            default_of.insert((r.get(0), r.get(1)), expr);
+        }
+    }
+    let mut comment_of: HashMap<(u32, i32), String> = HashMap::new();
+    for r in &comments {
+        comment_of.insert((r.get(0), r.get(1)), r.get(2));
+    }
+    let mut columns = columns;
+    columns.sort_by_cached_key(|r| (r.get::<_, u32>(0), r.get::<_, i16>(1)));
     let mut catalog = Catalog::default();
     if let Some(r) = info.first() {
         catalog.database = Some(DatabaseInfo {
@@ -401,7 +512,10 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
             .entry(relid)
             .or_default()
             .insert(attnum, name.clone());
-        let type_name = canon.type_name(r.get(3));
+        let type_name = type_names
+            .get(&(r.get::<_, u32>(3), r.get::<_, i32>(8)))
+            .cloned()
+            .unwrap_or_default();
         if let Some(c) = composite.get_mut(&relid) {
             c.attributes.push((name, type_name));
             continue;
@@ -411,21 +525,19 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
         };
         let mut col = Column::new(&name, &type_name);
         col.not_null = r.get(4);
-        let expr: Option<&str> = r.get(5);
-        let generated = char_of(r, 7) == b's';
-        let expr = expr.map(|e| canon.expr(e));
-        if generated {
+        let expr = default_of.get(&(relid, attnum)).map(|e| canon.expr(e));
+        if char_of(r, 6) == b's' {
             col.generated = expr;
         } else {
             col.default = expr;
         }
-        col.identity = match char_of(r, 6) {
+        col.identity = match char_of(r, 5) {
             b'a' => Some(Identity::Always),
             b'd' => Some(Identity::ByDefault),
             _ => None,
         };
-        col.collation = r.get(8);
-        col.comment = r.get(9);
+        col.collation = collation_names.get(&r.get::<_, u32>(7)).cloned();
+        col.comment = comment_of.remove(&(relid, i32::from(attnum)));
         t.columns.push(col);
     }
 
@@ -441,6 +553,28 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
         } else if let Some(def) = def {
             // Expression keys: the text between the strategy's parentheses, split by the parser.
             t.partition_key = partition_key_exprs(def, &mut canon);
+        }
+    }
+    // Foreign keys to tables outside the introspected schemas (an extension's table): read the
+    // referenced column names directly.
+    let mut missing: Vec<u32> = constraints
+        .iter()
+        .filter(|r| char_of(r, 2) == b'f')
+        .map(|r| r.get::<_, u32>(13))
+        .filter(|oid| !attnames.contains_key(oid))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if !missing.is_empty() {
+        for r in client
+            .query(
+                "SELECT attrelid, attnum, attname::text FROM pg_attribute WHERE attrelid = ANY($1) AND attnum > 0",
+                &[&missing],
+            )
+            .await
+            .map_err(|e| session.query_error("reading referenced columns", &e))?
+        {
+            attnames.entry(r.get(0)).or_default().insert(r.get(1), r.get(2));
         }
     }
     let col_names = |relid: u32, keys: &[i16]| -> Vec<String> {
@@ -470,7 +604,10 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                     r.get(8),
                     r.get::<_, Option<&str>>(9).unwrap_or_default(),
                 ),
-                ref_columns: r.get(10),
+                ref_columns: col_names(
+                    r.get(13),
+                    &r.get::<_, Option<Vec<i16>>>(10).unwrap_or_default(),
+                ),
                 on_delete: fk_action(char_of(r, 11)),
                 on_update: fk_action(char_of(r, 12)),
             },
@@ -553,12 +690,14 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
     let mut readable_sequences = Vec::new();
     for r in &sequences {
         let name = QualifiedName::new(Some(r.get(0)), r.get(1));
-        let owner_table: Option<String> = r.get(9);
-        let owned_by = owner_table.and_then(|t| {
-            let col: Option<String> = r.get(10);
-            col.map(|c| (QualifiedName::new(r.get(8), &t), c))
+        let owner: Option<u32> = r.get(8);
+        let owned_by = owner.and_then(|relid| {
+            let attnum = i16::try_from(r.get::<_, Option<i32>>(9)?).ok()?;
+            let table = rel_names.get(&relid)?.clone();
+            let column = attnames.get(&relid)?.get(&attnum)?.clone();
+            Some((table, column))
         });
-        if r.get::<_, bool>(11) {
+        if r.get::<_, bool>(10) {
             readable_sequences.push(name.clone());
         }
         catalog.sequences.insert(
@@ -731,8 +870,49 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
         catalog.tables.insert(t.name.clone(), Arc::new(t));
     }
 
-    read_sequence_positions(session, &mut catalog, &readable_sequences).await?;
+    // Only sequences that can run out in practice are read: those whose own maximum, or whose
+    // column's type, stops at 2^31 - 1 or below. A bigint sequence feeding a bigint column would
+    // need 9.2e18 values; reading every sequence costs a relation open and a lock each.
+    let to_read: Vec<QualifiedName> = readable_sequences
+        .into_iter()
+        .filter(|n| {
+            let Some(s) = catalog.sequences.get(n) else {
+                return false;
+            };
+            let column_type = s.owned_by.as_ref().and_then(|(t, c)| {
+                catalog
+                    .table(t)
+                    .and_then(|t| t.column(c))
+                    .map(|c| c.type_name.clone())
+            });
+            s.max_value <= i64::from(i32::MAX)
+                || matches!(column_type.as_deref(), Some("int2" | "int4"))
+        })
+        .collect();
+    phase("catalog built");
+    read_sequence_positions(session, &mut catalog, &to_read).await?;
+    phase("sequence positions read");
     Ok(catalog)
+}
+
+/// Runs some of the queries on one connection, pipelined, returning each result with its index.
+async fn run_queries(
+    session: &Session,
+    client: &tokio_postgres::Client,
+    qs: &[(&'static str, String)],
+    idx: Vec<usize>,
+) -> Result<Vec<(usize, Vec<Row>)>, PgError> {
+    let futures = idx.iter().map(|&i| {
+        let (what, sql) = &qs[i];
+        async move {
+            client
+                .query(sql.as_str(), &[])
+                .await
+                .map_err(|e| session.query_error(what, &e))
+        }
+    });
+    let rows = try_join_all(futures).await?;
+    Ok(idx.into_iter().zip(rows).collect())
 }
 
 /// Reads `last_value` of sequences in short autocommit statements of a few hundred each, so the

@@ -11,7 +11,7 @@ mod connect;
 mod introspect;
 
 pub use connect::{ConnectOptions, Session, Target};
-pub use introspect::load_catalog;
+pub use introspect::{load_catalog, queries};
 
 /// What can go wrong talking to PostgreSQL.
 #[derive(Debug, thiserror::Error)]

@@ -125,30 +125,58 @@ pub fn spinner(message: &str) -> indicatif::ProgressBar {
 /// Writes to stdout, or atomically to a file (a temporary file renamed into place, so a failed
 /// run never leaves a partial report).
 pub fn emit(text: &str, output: Option<&std::path::Path>) -> anyhow::Result<()> {
-    match output {
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-        }
-        Some(path) => {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(std::path::Path::new("."));
-            let tmp = dir.join(format!(
-                ".{}.plumb-tmp",
-                path.file_name().and_then(|n| n.to_str()).unwrap_or("out")
-            ));
-            std::fs::write(&tmp, text).with_context(|| {
-                format!(
-                    "{}: cannot write the report; check the folder exists and is writable",
-                    path.display()
-                )
-            })?;
-            std::fs::rename(&tmp, path)
-                .with_context(|| format!("{}: cannot write the report", path.display()))?;
-        }
+    emit_with(output, |w| w.write_all(text.as_bytes()))
+}
+
+/// Streams output to stdout, or to a file: a regular file is written to a temporary file that
+/// is renamed into place (a failed run never leaves a partial file); anything else that exists
+/// and is not a regular file (`/dev/null`, a FIFO, a terminal) is written in place, never
+/// replaced.
+pub fn emit_with(
+    output: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let Some(path) = output else {
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        write(&mut out)?;
+        out.flush()?;
+        return Ok(());
+    };
+    let cannot = || {
+        format!(
+            "{}: cannot write the output; check the folder exists and is writable",
+            path.display()
+        )
+    };
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
+    if special {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(cannot)?;
+        let mut out = std::io::BufWriter::new(file);
+        write(&mut out).with_context(cannot)?;
+        out.flush().with_context(cannot)?;
+        return Ok(());
     }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.plumb-tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out")
+    ));
+    let result = (|| -> std::io::Result<()> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut out)?;
+        out.flush()?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(cannot);
+    }
+    std::fs::rename(&tmp, path).with_context(cannot)?;
     Ok(())
 }

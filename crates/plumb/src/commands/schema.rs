@@ -304,9 +304,11 @@ fn dump(args: &DumpArgs) -> anyhow::Result<u8> {
     let loaded = load(&args.source)?;
     warn_skipped(&loaded);
     let DumpFormat::Json = args.format;
-    let mut text = serde_json::to_string_pretty(&Snapshot::new(loaded.catalog))?;
-    text.push('\n');
-    super::emit(&text, args.output.as_deref())?;
+    let snapshot = Snapshot::new(loaded.catalog);
+    super::emit_with(args.output.as_deref(), |w| {
+        serde_json::to_writer_pretty(&mut *w, &snapshot)?;
+        w.write_all(b"\n")
+    })?;
     Ok(EXIT_CLEAN)
 }
 
