@@ -181,6 +181,8 @@ impl Catalog {
                 }
                 Applied::Unmodelled("SELECT INTO (columns come from a query)")
             }
+            // A DO block's statements run in PL/pgSQL, out of the interpreter's sight.
+            NodeEnum::DoStmt(_) => Applied::Unmodelled("DO block (its statements are not interpreted)"),
             NodeEnum::SelectStmt(_)
             | NodeEnum::InsertStmt(_)
             | NodeEnum::UpdateStmt(_)
@@ -195,7 +197,6 @@ impl Catalog {
             | NodeEnum::RefreshMatViewStmt(_)
             | NodeEnum::LockStmt(_)
             | NodeEnum::TruncateStmt(_)
-            | NodeEnum::DoStmt(_)
             | NodeEnum::GrantRoleStmt(_)
             | NodeEnum::NotifyStmt(_)
             | NodeEnum::ListenStmt(_)

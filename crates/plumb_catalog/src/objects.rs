@@ -916,10 +916,24 @@ impl Catalog {
                         for key in self.function_keys(&name, args.as_deref()) {
                             if let Some(mut f) = self.functions.remove(&key) {
                                 let fm = Arc::make_mut(&mut f);
+                                let old_name = fm.name.clone();
                                 fm.name = QualifiedName::new(Some(&name.schema), &r.newname);
+                                let new_name = fm.name.clone();
                                 let new_key = Function::key(&fm.name, &fm.arg_types);
                                 self.rename_grant_object(&key, &new_key);
                                 self.functions.insert(new_key, f);
+                                // Triggers refer to their function by OID.
+                                crate::apply::for_each_mut(
+                                    &mut self.tables,
+                                    |t| t.triggers.iter().any(|tr| tr.function == old_name),
+                                    |t| {
+                                        for tr in &mut t.triggers {
+                                            if tr.function == old_name {
+                                                tr.function = new_name.clone();
+                                            }
+                                        }
+                                    },
+                                );
                             }
                         }
                     }

@@ -120,3 +120,7 @@ DROP FUNCTION stamp() CASCADE;
 CREATE MATERIALIZED VIEW plan_counts AS SELECT kind, count(*) FROM subscriptions GROUP BY kind;
 CREATE INDEX plan_counts_kind_idx ON plan_counts (kind);
 DROP MATERIALIZED VIEW plan_counts;
+CREATE FUNCTION audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER subscriptions_audit AFTER INSERT ON subscriptions FOR EACH ROW EXECUTE FUNCTION audit();
+ALTER FUNCTION audit() RENAME TO audit_row;
+ALTER TRIGGER subscriptions_audit ON subscriptions RENAME TO subscriptions_audit_row;
