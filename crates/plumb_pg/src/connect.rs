@@ -63,7 +63,9 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// Parses a connection string and fills what it leaves out from the environment.
-pub(crate) fn resolve(conninfo: &str) -> Result<(Config, Target), PgError> {
+pub(crate) fn resolve(conninfo: &str) -> Result<(Config, Target, crate::tls::TlsOptions), PgError> {
+    let (conninfo, tls) = crate::tls::split(conninfo)?;
+    let conninfo = conninfo.as_str();
     let mut config = if conninfo.trim().is_empty() {
         Config::new()
     } else {
@@ -120,6 +122,7 @@ pub(crate) fn resolve(conninfo: &str) -> Result<(Config, Target), PgError> {
         config.connect_timeout(Duration::from_secs(10));
     }
     config.application_name("plumb");
+    config.ssl_mode(tls.ssl_mode());
     let host = match config.get_hosts().first() {
         Some(Host::Tcp(h)) => h.clone(),
         #[cfg(unix)]
@@ -132,7 +135,7 @@ pub(crate) fn resolve(conninfo: &str) -> Result<(Config, Target), PgError> {
         port: config.get_ports().first().copied().unwrap_or(5432),
         dbname: config.get_dbname().unwrap_or_default().to_owned(),
     };
-    Ok((config, target))
+    Ok((config, target, tls))
 }
 
 /// A connected, guarded session.
@@ -140,6 +143,7 @@ pub struct Session {
     pub(crate) client: Client,
     target: Target,
     config: Config,
+    tls: crate::tls::TlsOptions,
     setup: String,
 }
 
@@ -150,8 +154,8 @@ impl Session {
     /// but their cost estimates are not, and compiling them took longer than running them
     /// (pg_dump turns JIT off too).
     pub async fn connect(options: &ConnectOptions) -> Result<Session, PgError> {
-        let (config, target) = resolve(&options.conninfo)?;
-        let client = open(&config, &target).await?;
+        let (config, target, tls) = resolve(&options.conninfo)?;
+        let client = open(&config, &target, &tls).await?;
         let setup = format!(
             "SET statement_timeout = {}; SET lock_timeout = {}; \
              SET idle_in_transaction_session_timeout = {}; \
@@ -165,6 +169,7 @@ impl Session {
             client,
             target,
             config,
+            tls,
             setup,
         };
         session
@@ -178,7 +183,7 @@ impl Session {
     /// A second connection with the same settings, for reading in parallel (the caller
     /// synchronizes its snapshot).
     pub(crate) async fn fork(&self) -> Result<Client, PgError> {
-        let client = open(&self.config, &self.target).await?;
+        let client = open(&self.config, &self.target, &self.tls).await?;
         client
             .batch_execute(&self.setup)
             .await
@@ -211,14 +216,29 @@ impl Session {
     }
 }
 
-async fn open(config: &Config, target: &Target) -> Result<Client, PgError> {
-    let (client, connection) = config.connect(NoTls).await.map_err(|e| PgError::Connect {
+async fn open(
+    config: &Config,
+    target: &Target,
+    tls: &crate::tls::TlsOptions,
+) -> Result<Client, PgError> {
+    let error = |e: &tokio_postgres::Error| PgError::Connect {
         target: Box::new(target.clone()),
-        reason: connect_reason(&e),
-    })?;
+        reason: connect_reason(e),
+    };
+    // The connection tasks end when the client is dropped; their errors, if any, show up on
+    // the next query.
+    if tls.mode == crate::tls::Mode::Disable {
+        let (client, connection) = config.connect(NoTls).await.map_err(|e| error(&e))?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        return Ok(client);
+    }
+    let (client, connection) = config
+        .connect(crate::tls::connector(tls)?)
+        .await
+        .map_err(|e| error(&e))?;
     tokio::spawn(async move {
-        // The connection task ends when the client is dropped; its error, if any, shows up on
-        // the next query.
         let _ = connection.await;
     });
     Ok(client)
@@ -244,9 +264,9 @@ mod tests {
 
     #[test]
     fn target_never_shows_the_password() {
-        let (_, t) = resolve("postgresql://app:s3cret@db.example:6543/shop").unwrap();
+        let (_, t, _) = resolve("postgresql://app:s3cret@db.example:6543/shop").unwrap();
         assert_eq!(t.to_string(), "postgresql://app@db.example:6543/shop");
-        let (_, t) = resolve("host=127.0.0.1 user=app password=s3cret dbname=shop").unwrap();
+        let (_, t, _) = resolve("host=127.0.0.1 user=app password=s3cret dbname=shop").unwrap();
         assert!(!t.to_string().contains("s3cret"));
         assert_eq!(t.port, 5432);
         let err = resolve("postgresql://app:s3cret@db:notaport/x").unwrap_err();

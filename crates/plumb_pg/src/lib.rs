@@ -9,6 +9,7 @@
 
 mod connect;
 mod introspect;
+mod tls;
 
 pub use connect::{ConnectOptions, Session, Target};
 pub use introspect::{load_catalog, queries};
