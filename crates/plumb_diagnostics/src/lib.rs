@@ -192,6 +192,41 @@ pub struct Finding {
     pub label: Option<String>,
 }
 
+impl Finding {
+    /// A finding of a rule at a location, with the rule's default severity and nothing else
+    /// filled in.
+    pub fn new(meta: &RuleMeta, location: Location, message: impl Into<String>) -> Finding {
+        Finding {
+            location,
+            rule: meta.name,
+            severity: meta.severity,
+            message: message.into(),
+            help: String::new(),
+            lock: None,
+            notes: Vec::new(),
+            fix: None,
+            label: None,
+        }
+    }
+}
+
+/// A byte count for people: `8192 bytes`, `1.5 MB`, `2.0 GB` (binary multiples).
+pub fn human_bytes(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
+    #[allow(clippy::cast_precision_loss)]
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
 /// Which family a rule belongs to; groups rules in listings and docs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]

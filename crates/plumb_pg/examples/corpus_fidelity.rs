@@ -75,8 +75,28 @@ fn main() {
                 *skipped.entry(s.form.to_owned()).or_default() += 1;
             }
         }
+        // Every up script, whether or not PostgreSQL 15 took it: the forms the interpreter skips.
+        let mut all = Catalog::default();
+        let mut all_skipped: BTreeMap<String, usize> = BTreeMap::new();
+        let (mut all_scripts, mut all_statements) = (0, 0);
+        for m in &set.migrations {
+            let Some(up) = &m.up else { continue };
+            all_scripts += 1;
+            all_statements += plumb_sql::parse(&up.text).statements.len();
+            for s in all.apply_sql(&up.text).skipped {
+                *all_skipped.entry(s.form.to_owned()).or_default() += 1;
+            }
+        }
         println!("## {name}\n");
-        println!("{scripts} up scripts, {statements} statements applied.");
+        println!(
+            "Interpreted without a database: all {all_scripts} up scripts, {all_statements} statements; skipped forms: {}.\n",
+            if all_skipped.is_empty() {
+                "none".to_owned()
+            } else {
+                all_skipped.iter().map(|(f, n)| format!("{f} ×{n}")).collect::<Vec<_>>().join(", ")
+            }
+        );
+        println!("Applied to PostgreSQL 15: {scripts} up scripts, {statements} statements.");
         if let Some(f) = &failed {
             println!("Stopped: PostgreSQL 15 rejected {f}\n");
         }

@@ -54,9 +54,11 @@ fn parse_mode(v: &str) -> Result<Mode, PgError> {
         "require" => Mode::Require,
         "verify-ca" => Mode::VerifyCa,
         "verify-full" => Mode::VerifyFull,
-        other => return Err(PgError::Config(format!(
+        other => {
+            return Err(PgError::Config(format!(
             "sslmode `{other}`: expected disable, allow, prefer, require, verify-ca or verify-full"
-        ))),
+        )))
+        }
     })
 }
 

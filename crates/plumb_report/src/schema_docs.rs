@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use plumb_catalog::{Catalog, Column, ConstraintKind, FkAction, Identity, QualifiedName, Table};
+use plumb_diagnostics::human_bytes;
 
 /// `schema.name`, or `name` in the default schema.
 fn display(name: &QualifiedName) -> String {
@@ -373,22 +374,6 @@ pub fn render_mermaid(catalog: &Catalog) -> String {
 
 fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
-}
-
-fn human_bytes(bytes: i64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
-    #[allow(clippy::cast_precision_loss)]
-    let mut v = bytes as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
 }
 
 fn column_type_md(c: &Column) -> String {

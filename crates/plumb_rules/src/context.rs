@@ -48,17 +48,9 @@ impl Source<'_> {
         end: usize,
         message: impl Into<String>,
     ) -> Finding {
-        Finding {
-            location: self.location(start, end),
-            rule: meta.name,
-            severity: meta.severity,
-            message: message.into(),
-            help: String::new(),
-            lock: None,
-            notes: Vec::new(),
-            fix: None,
-            label: (self.direction == Direction::Down).then(|| "down".to_owned()),
-        }
+        let mut f = Finding::new(meta, self.location(start, end), message);
+        f.label = (self.direction == Direction::Down).then(|| "down".to_owned());
+        f
     }
 }
 

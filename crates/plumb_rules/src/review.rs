@@ -94,22 +94,16 @@ impl<'a> SchemaContext<'a> {
         column: Option<&str>,
         message: impl Into<String>,
     ) -> Finding {
-        Finding {
-            location: Location::Object {
+        Finding::new(
+            meta,
+            Location::Object {
                 object_kind: kind.to_owned(),
                 schema: name.schema.clone(),
                 name: name.name.clone(),
                 column: column.map(str::to_owned),
             },
-            rule: meta.name,
-            severity: meta.severity,
-            message: message.into(),
-            help: String::new(),
-            lock: None,
-            notes: Vec::new(),
-            fix: None,
-            label: None,
-        }
+            message,
+        )
     }
 }
 
@@ -191,19 +185,4 @@ pub(crate) fn drop_index_sql(index: &Index) -> String {
     )
 }
 
-/// A size in bytes for messages: `8 kB`, `1.2 GB`.
-pub(crate) fn human_bytes(bytes: i64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
-    #[allow(clippy::cast_precision_loss)]
-    let mut v = bytes as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
+pub(crate) use plumb_diagnostics::human_bytes;

@@ -69,6 +69,34 @@ fn copy_of(master: &mut Client, base: &str, copy: &str) {
         .unwrap();
 }
 
+/// Runs a fix and then its rollback on a fresh copy of `base`; the failure, if any.
+fn fix_and_rollback(
+    master: &mut Client,
+    base: &str,
+    trial: &str,
+    rule: &str,
+    fix: &plumb_diagnostics::Fix,
+) -> Option<String> {
+    copy_of(master, base, trial);
+    let mut db = connect(Some(trial)).unwrap();
+    if let Err(e) = run_all(&mut db, &fix.sql) {
+        return Some(format!("{rule} fix failed: {e}"));
+    }
+    let rollback = fix.rollback.as_deref().map(|rb| run_all(&mut db, rb));
+    match rollback {
+        Some(Err(e)) => Some(format!("{rule} rollback failed: {e}")),
+        _ => None,
+    }
+}
+
+fn drop_all<'a>(master: &mut Client, dbs: impl IntoIterator<Item = &'a String>) {
+    for db in dbs {
+        master
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+            .unwrap();
+    }
+}
+
 /// Statements the harness does not replay on the base database: transaction control and
 /// session settings would not survive the reconnects between copies.
 fn is_session_statement(sql: &str) -> bool {
@@ -174,26 +202,12 @@ fn fixes_and_rollbacks_run_on_postgresql() {
                 skipped += 1;
                 continue;
             }
-            copy_of(&mut master, &base, &trial);
-            let fix = f.fix.as_ref().unwrap();
-            let mut db = connect(Some(&trial)).unwrap();
             checked += 1;
-            if let Err(e) = run_all(&mut db, &fix.sql) {
-                failures.push(format!("{} fix failed: {e}", meta.name));
-                continue;
-            }
-            if let Some(rb) = &fix.rollback {
-                if let Err(e) = run_all(&mut db, rb) {
-                    failures.push(format!("{} rollback failed: {e}", meta.name));
-                }
-            }
+            let fix = f.fix.as_ref().unwrap();
+            failures.extend(fix_and_rollback(&mut master, &base, &trial, meta.name, fix));
         }
     }
-    for db in [&base, &trial] {
-        master
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-            .unwrap();
-    }
+    drop_all(&mut master, [&base, &trial]);
     eprintln!(
         "live fixes: {checked} fixes run, {skipped} skipped (statement rejected in isolation)"
     );
@@ -261,25 +275,11 @@ fn review_fixes_and_rollbacks_run_on_postgresql() {
             continue;
         }
         for fix in fixes {
-            copy_of(&mut master, &base, &trial);
-            let mut db = connect(Some(&trial)).unwrap();
             checked += 1;
-            if let Err(e) = run_all(&mut db, &fix.sql) {
-                failures.push(format!("{} fix failed: {e}", meta.name));
-                continue;
-            }
-            if let Some(rb) = &fix.rollback {
-                if let Err(e) = run_all(&mut db, rb) {
-                    failures.push(format!("{} rollback failed: {e}", meta.name));
-                }
-            }
+            failures.extend(fix_and_rollback(&mut master, &base, &trial, meta.name, fix));
         }
     }
-    for db in [&base, &trial] {
-        master
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-            .unwrap();
-    }
+    drop_all(&mut master, [&base, &trial]);
     eprintln!("live review fixes: {checked} fixes run");
     assert!(checked >= 20, "too few review fixes exercised: {checked}");
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));

@@ -28,24 +28,32 @@ pub fn run_list(args: &RulesArgs) -> anyhow::Result<u8> {
     let mut out = String::new();
     match args.format.as_str() {
         "json" => {
-            let metas: Vec<_> = RULES.iter().map(|r| r.meta()).collect();
+            let metas: Vec<_> = RULES
+                .iter()
+                .map(|r| {
+                    let mut v = serde_json::to_value(r.meta()).unwrap_or_default();
+                    v["runs_in"] = serde_json::json!(scope(*r).split(',').collect::<Vec<_>>());
+                    v
+                })
+                .collect();
             out = serde_json_string(&metas);
         }
         "text" => {
             let _ = writeln!(
                 out,
-                "{:<6} {:<38} {:<9} {:<11} summary",
-                "code", "name", "severity", "family"
+                "{:<6} {:<38} {:<9} {:<11} {:<12} summary",
+                "code", "name", "severity", "family", "runs in"
             );
             for r in RULES {
                 let m = r.meta();
                 let _ = writeln!(
                     out,
-                    "{:<6} {:<38} {:<9} {:<11} {}",
+                    "{:<6} {:<38} {:<9} {:<11} {:<12} {}",
                     m.code,
                     m.name,
                     m.severity.as_str(),
                     m.family.as_str(),
+                    scope(*r),
                     m.summary
                 );
             }
@@ -54,6 +62,15 @@ pub fn run_list(args: &RulesArgs) -> anyhow::Result<u8> {
     }
     super::emit(&out, None)?;
     Ok(EXIT_CLEAN)
+}
+
+/// Which commands run a rule: `lint`, `review`, or both.
+fn scope(r: &dyn plumb_rules::Rule) -> &'static str {
+    match (r.lints_migrations(), r.reviews_schema()) {
+        (true, true) => "lint,review",
+        (false, true) => "review",
+        _ => "lint",
+    }
 }
 
 fn serde_json_string<T: serde::Serialize>(v: &T) -> String {

@@ -13,7 +13,8 @@ declare_rule! {
     /// ## Why is this bad
     /// An index no query uses still costs every write, disk space, backup size and cache.
     /// The statistics are per server: check replicas (read traffic may use the index there)
-    /// and how long ago the statistics were reset before dropping.
+    /// and how long ago the statistics were reset before dropping. With less than a week of
+    /// statistics the rule reports nothing.
     ///
     /// ## Example
     /// ```sql
@@ -46,6 +47,9 @@ declare_rule! {
     }
 }
 
+/// The statistics must cover at least a week before an index is called unused.
+const MIN_STATS_AGE_SECONDS: i64 = 7 * 86_400;
+
 /// Unused indexes at least this large are worth a medium finding.
 const LARGE_INDEX_BYTES: i64 = 1 << 30;
 
@@ -60,6 +64,16 @@ impl Rule for UnusedIndex {
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Finding>) {
         if !cx.live {
+            return;
+        }
+        // Usage counted over a few hours says nothing about monthly jobs: with less than a
+        // week of statistics, no index is called unused.
+        let age = cx
+            .catalog
+            .database
+            .as_ref()
+            .and_then(|d| d.stats_age_seconds);
+        if age.is_some_and(|s| s < MIN_STATS_AGE_SECONDS) {
             return;
         }
         let since = cx
