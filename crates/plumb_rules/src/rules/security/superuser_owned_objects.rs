@@ -10,8 +10,8 @@ use crate::review::SchemaContext;
 
 declare_rule! {
     /// ## What it does
-    /// Reports, per schema of a live database, the tables, views and functions owned by a
-    /// superuser role.
+    /// Reports, per schema of a live database, the tables owned by a superuser role (views,
+    /// sequences and functions usually share their tables' owner and move with the same fix).
     ///
     /// ## Why is this bad
     /// The owner of a table can do anything to it, bypasses row-level security, and is who the
