@@ -73,6 +73,14 @@ const SECRET_PAIRS: &[(&str, &str, Severity)] = &[
 
 /// Words that say the value is not the secret itself.
 const SAFE: &[&str] = &[
+    "endpoint",
+    "url",
+    "uri",
+    "path",
+    "issuer",
+    "name",
+    "scope",
+    "scopes",
     "hash",
     "hashed",
     "digest",
