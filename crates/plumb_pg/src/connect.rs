@@ -227,7 +227,12 @@ async fn open(
     };
     // The connection tasks end when the client is dropped; their errors, if any, show up on
     // the next query.
-    if tls.mode == crate::tls::Mode::Disable {
+    // Like libpq, no TLS over a Unix-domain socket: the kernel already keeps it local.
+    #[cfg(unix)]
+    let local = matches!(config.get_hosts().first(), Some(Host::Unix(_)));
+    #[cfg(not(unix))]
+    let local = false;
+    if tls.mode == crate::tls::Mode::Disable || local {
         let (client, connection) = config.connect(NoTls).await.map_err(|e| error(&e))?;
         tokio::spawn(async move {
             let _ = connection.await;
