@@ -935,11 +935,7 @@ impl Catalog {
                     columns: columns.clone(),
                     include: owned_strings(&con.including),
                     unique: kind != ConstraintKind::Exclusion,
-                    method: if con.access_method.is_empty() {
-                        "btree".into()
-                    } else {
-                        con.access_method.clone()
-                    },
+                    method: access_method(&con.access_method),
                     predicate: con.where_clause.as_deref().and_then(canonical_expr),
                     valid: true,
                     comment: None,
@@ -1054,11 +1050,7 @@ impl Catalog {
                     .filter_map(index_elem_sql)
                     .collect(),
                 unique: i.unique,
-                method: if i.access_method.is_empty() {
-                    "btree".into()
-                } else {
-                    i.access_method.clone()
-                },
+                method: access_method(&i.access_method),
                 predicate: i.where_clause.as_deref().and_then(canonical_expr),
                 valid: true,
                 comment: None,
@@ -1471,6 +1463,11 @@ fn nextval_sql(seq: &QualifiedName) -> String {
         format!("{}.{}", quote_ident(&seq.schema), quote_ident(&seq.name))
     };
     format!("nextval('{}')", name.replace('\'', "''"))
+}
+
+/// An index's access method; the parser leaves it empty for the default, btree.
+fn access_method(name: &str) -> String {
+    if name.is_empty() { "btree" } else { name }.to_owned()
 }
 
 fn serial_base(type_name: &str) -> Option<&'static str> {

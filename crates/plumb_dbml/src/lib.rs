@@ -618,16 +618,20 @@ impl Parser {
         Ok(())
     }
 
-    fn table(&mut self) -> Result<(), DbmlError> {
+    /// `[schema.]name` of a table or enum: its parts, schema and name.
+    fn qualified_name(
+        &mut self,
+        what: &str,
+    ) -> Result<(Vec<String>, Option<String>, String), DbmlError> {
         let parts = self.dotted()?;
-        let (schema, name) = split_schema(&parts).ok_or_else(|| {
-            let (line, column) = self.here();
-            DbmlError {
-                line,
-                column,
-                message: "a table name has at most a schema and a name".into(),
-            }
-        })?;
+        match split_schema(&parts) {
+            Some((schema, name)) => Ok((parts, schema, name)),
+            None => self.error(format!("{what} name has at most a schema and a name")),
+        }
+    }
+
+    fn table(&mut self) -> Result<(), DbmlError> {
+        let (parts, schema, name) = self.qualified_name("a table")?;
         let mut table = TableDef {
             schema,
             name,
@@ -867,15 +871,7 @@ impl Parser {
     }
 
     fn enum_def(&mut self) -> Result<(), DbmlError> {
-        let parts = self.dotted()?;
-        let (schema, name) = split_schema(&parts).ok_or_else(|| {
-            let (line, column) = self.here();
-            DbmlError {
-                line,
-                column,
-                message: "an enum name has at most a schema and a name".into(),
-            }
-        })?;
+        let (_, schema, name) = self.qualified_name("an enum")?;
         let mut e = EnumDef {
             schema,
             name,

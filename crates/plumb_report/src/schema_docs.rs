@@ -86,6 +86,15 @@ fn dbml_default(expr: &str) -> String {
     format!("`{}`", e.replace('`', "\\`"))
 }
 
+/// ` [a, b]` for DBML settings, or nothing when there are none.
+fn settings_suffix(settings: &[String]) -> String {
+    if settings.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", settings.join(", "))
+    }
+}
+
 fn fk_action_dbml(a: FkAction) -> &'static str {
     match a {
         FkAction::NoAction => "no action",
@@ -157,11 +166,7 @@ pub fn render_dbml(catalog: &Catalog) -> String {
             if let Some(n) = &c.comment {
                 settings.push(format!("note: {}", dbml_string(n)));
             }
-            let settings = if settings.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", settings.join(", "))
-            };
+            let settings = settings_suffix(&settings);
             let _ = writeln!(
                 out,
                 "  {} {}{settings}",
@@ -247,11 +252,7 @@ pub fn render_dbml(catalog: &Catalog) -> String {
             if *on_update != FkAction::NoAction {
                 settings.push(format!("update: {}", fk_action_dbml(*on_update)));
             }
-            let settings = if settings.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", settings.join(", "))
-            };
+            let settings = settings_suffix(&settings);
             let _ = writeln!(
                 out,
                 "Ref {}: {} > {}{settings}",
