@@ -23,6 +23,8 @@ pub struct SqlApplied {
     pub skipped: Vec<Skipped>,
     /// Text that does not parse.
     pub errors: Vec<plumb_sql::SyntaxError>,
+    /// Statements read, those that do not parse included.
+    pub statements: usize,
 }
 
 impl Catalog {
@@ -30,6 +32,7 @@ impl Catalog {
     pub fn apply_sql(&mut self, sql: &str) -> SqlApplied {
         let parsed = plumb_sql::parse(sql);
         let mut out = SqlApplied {
+            statements: parsed.statements.len() + parsed.errors.len(),
             errors: parsed.errors,
             ..SqlApplied::default()
         };

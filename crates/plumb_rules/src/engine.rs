@@ -22,7 +22,7 @@ pub struct LintOutput {
     pub findings: Vec<Finding>,
     /// Scripts linted (context-only scripts excluded).
     pub files: usize,
-    /// Statements linted.
+    /// Statements linted, including those PostgreSQL rejects (each is a syntax-error finding).
     pub statements: usize,
 }
 
@@ -305,7 +305,8 @@ fn run_script(
         findings.push((None, f));
     }
     out.files += 1;
-    out.statements += statements.len();
+    // A statement PostgreSQL rejects was still read: it counts, and its finding says why.
+    out.statements += statements.len() + p.parsed.errors.len();
     let findings = merge_per_statement(findings);
     apply_suppressions(&p.parsed, &source, findings, settings, out);
 }

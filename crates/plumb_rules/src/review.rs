@@ -19,6 +19,9 @@ pub struct SkippedStatement {
     pub location: Location,
     /// The statement form, e.g. `CREATE OPERATOR`.
     pub form: String,
+    /// PostgreSQL's message when the statement does not parse at all (then `location` is where
+    /// the parser stopped, and `syntax-error` reports it rather than `unmodelled-statement`).
+    pub syntax_error: Option<String>,
 }
 
 /// What a schema rule sees.

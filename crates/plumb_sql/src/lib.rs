@@ -12,7 +12,7 @@ mod parse;
 mod suppress;
 
 pub use lines::LineIndex;
-pub use parse::{parse, parse_abridged, ParsedSql, Statement, SyntaxError};
+pub use parse::{parse, parse_abridged, uncovered_token, ParsedSql, Statement, SyntaxError};
 pub use pg_query::{protobuf, NodeEnum};
 pub use suppress::{Suppression, SuppressionScope};
 

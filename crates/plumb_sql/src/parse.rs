@@ -56,7 +56,7 @@ pub fn parse(text: &str) -> ParsedSql {
     let mut out = ParsedSql::default();
     match ffi::parse_protobuf(text) {
         Ok(tree) => push_statements(text, 0, text.len(), tree, &mut out),
-        Err(whole_err) => parse_piecewise(text, whole_err, &mut out),
+        Err(whole_err) => parse_piecewise(text, &whole_err, &mut out),
     }
     out.suppressions = suppress::find(text, &out.statements);
     out
@@ -86,7 +86,7 @@ pub fn parse_abridged(text: &str) -> ParsedSql {
         if let Some((a, b)) = run.take() {
             match ffi::parse_protobuf(&text[a..b]) {
                 Ok(tree) => push_statements(text, a, b, tree, out),
-                Err(e) => parse_piecewise(&text[a..b], e, out),
+                Err(e) => parse_piecewise(&text[a..b], &e, out),
             }
         }
     };
@@ -324,43 +324,201 @@ fn push_statements(
     }
 }
 
-fn parse_piecewise(text: &str, whole_err: ffi::RawError, out: &mut ParsedSql) {
-    let pieces = if text.contains('\0') {
-        None
-    } else {
-        pg_query::split_with_scanner(text).ok()
-    };
-    let Some(pieces) = pieces else {
+fn parse_piecewise(text: &str, whole_err: &ffi::RawError, out: &mut ParsedSql) {
+    let Some(pieces) = split_statements(text) else {
         // The scanner itself failed (an unterminated quote or comment, a NUL byte): report the
         // parser's error for the whole text.
         let offset = whole_err.offset.unwrap_or(0).min(text.len());
         let (start, end) = trim_trivia(text, 0, text.len());
         out.errors.push(SyntaxError {
-            message: whole_err.message,
+            message: one_line(&whole_err.message),
             offset: offset.max(start).min(end.max(start)),
             statement_start: start,
             statement_end: end,
         });
         return;
     };
-    let base_ptr = text.as_ptr() as usize;
     for piece in pieces {
-        let base = (piece.as_ptr() as usize).saturating_sub(base_ptr);
-        let piece_end = base + piece.len();
-        match ffi::parse_protobuf(piece) {
+        let (base, piece_end) = (piece.start, piece.end);
+        match ffi::parse_protobuf(&text[base..piece_end]) {
             Ok(tree) => push_statements(text, base, piece_end, tree, out),
+            Err(err) if piece.inner_semicolons.is_empty() => {
+                push_error(text, base, piece_end, &err, base, out);
+            }
             Err(err) => {
-                let (start, end) = trim_trivia(text, base, piece_end);
-                let offset = err.offset.map_or(start, |o| base + o);
-                out.errors.push(SyntaxError {
-                    message: err.message,
-                    offset: offset.clamp(start, end.max(start)),
-                    statement_start: start,
-                    statement_end: end,
-                });
+                // A `(` that is never closed swallows the rest of the file into one piece. The
+                // parser stops at the first error; the text after it is split at every `;` and
+                // parsed on its own, so one typo does not hide every statement after it.
+                let stop = err.offset.map_or(base, |o| base + o);
+                let mut from = base;
+                let mut reported = false;
+                for cut in piece
+                    .inner_semicolons
+                    .iter()
+                    .copied()
+                    .chain(std::iter::once(piece_end))
+                {
+                    let (s, e) = (from, cut);
+                    from = cut + 1;
+                    if trim_trivia(text, s, e).0 >= e {
+                        continue;
+                    }
+                    if !reported && stop <= e.max(s) {
+                        reported = true;
+                        push_error(text, s, e, &err, base, out);
+                        continue;
+                    }
+                    match ffi::parse_protobuf(&text[s..e]) {
+                        Ok(tree) => push_statements(text, s, e, tree, out),
+                        Err(sub) => push_error(text, s, e, &sub, s, out),
+                    }
+                }
             }
         }
     }
+}
+
+/// Records a rejected statement `[start, end)`; `err.offset` is relative to `err_base`.
+fn push_error(
+    text: &str,
+    start: usize,
+    end: usize,
+    err: &ffi::RawError,
+    err_base: usize,
+    out: &mut ParsedSql,
+) {
+    let (start, end) = trim_trivia(text, start, end);
+    let offset = err.offset.map_or(start, |o| err_base + o);
+    out.errors.push(SyntaxError {
+        message: one_line(&err.message),
+        offset: offset.clamp(start, end.max(start)),
+        statement_start: start,
+        statement_end: end,
+    });
+}
+
+/// A parser message on one line: PostgreSQL quotes the offending token, which may span lines.
+fn one_line(message: &str) -> String {
+    if message.contains(['\n', '\r']) {
+        message
+            .split(['\n', '\r'])
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        message.to_owned()
+    }
+}
+
+/// One top-level piece of a script, as psql would send it.
+struct Piece {
+    start: usize,
+    /// Just before the terminating `;` (or the end of the text).
+    end: usize,
+    /// `;` tokens inside unclosed parentheses (only possible in text PostgreSQL rejects, or in
+    /// a multi-action `CREATE RULE`).
+    inner_semicolons: Vec<usize>,
+}
+
+/// Splits `text` at top-level semicolons the way psql does, with PostgreSQL's own scanner so
+/// that `;` inside strings, quoted identifiers, dollar quotes and comments never splits: a `)`
+/// with no `(` open is ignored (psql never lets the depth go below zero) and `BEGIN ATOMIC ... END`
+/// bodies are kept whole. Unlike libpg_query's splitter, every piece that holds a token is kept,
+/// even one without a keyword, so nothing of the input can be dropped. `None` when the scanner
+/// rejects the text (an unterminated quote or comment, a NUL byte).
+fn split_statements(text: &str) -> Option<Vec<Piece>> {
+    use pg_query::protobuf::Token;
+    if text.contains('\0') {
+        return None;
+    }
+    let tokens = pg_query::scan_tokens(text).ok()?;
+    let mut pieces = Vec::new();
+    let (mut depth, mut atomic) = (0usize, 0usize);
+    let mut start = 0usize;
+    let mut inner = Vec::new();
+    let mut prev = Token::Nul as i32;
+    let mut seen_token = false;
+    for t in &tokens {
+        let (Ok(s), Ok(_)) = (usize::try_from(t.start), usize::try_from(t.end)) else {
+            continue;
+        };
+        let tok = t.token;
+        if tok == Token::SqlComment as i32 || tok == Token::CComment as i32 {
+            continue;
+        }
+        if tok == Token::Ascii40 as i32 {
+            depth += 1;
+        } else if tok == Token::Ascii41 as i32 {
+            depth = depth.saturating_sub(1);
+        } else if (tok == Token::Atomic as i32 && prev == Token::BeginP as i32)
+            || (atomic > 0 && tok == Token::Case as i32)
+        {
+            atomic += 1;
+        } else if atomic > 0 && tok == Token::EndP as i32 {
+            atomic -= 1;
+        } else if tok == Token::Ascii59 as i32 {
+            if depth == 0 && atomic == 0 {
+                if seen_token {
+                    pieces.push(Piece {
+                        start,
+                        end: s,
+                        inner_semicolons: std::mem::take(&mut inner),
+                    });
+                }
+                start = s + 1;
+                seen_token = false;
+                prev = tok;
+                continue;
+            }
+            inner.push(s);
+        }
+        seen_token = true;
+        prev = tok;
+    }
+    if seen_token {
+        pieces.push(Piece {
+            start,
+            end: text.len(),
+            inner_semicolons: inner,
+        });
+    }
+    Some(pieces)
+}
+
+/// The first token of `text` that is neither inside a parsed statement nor inside a rejected
+/// one, if any: the invariant "nothing of the input is silently dropped" is
+/// `uncovered_token(text, &parse(text)).is_none()`. Comments and `;` need no cover. When the
+/// scanner rejects the text, the whole text must be one rejected statement.
+pub fn uncovered_token(text: &str, parsed: &ParsedSql) -> Option<usize> {
+    use pg_query::protobuf::Token;
+    let spans: Vec<(usize, usize)> = parsed
+        .statements
+        .iter()
+        .map(|s| (s.start, s.end))
+        .chain(
+            parsed
+                .errors
+                .iter()
+                .map(|e| (e.statement_start, e.statement_end)),
+        )
+        .collect();
+    let covered = |a: usize, b: usize| spans.iter().any(|&(s, e)| s <= a && b <= e);
+    let tokens = if text.contains('\0') {
+        None
+    } else {
+        pg_query::scan_tokens(text).ok()
+    };
+    let Some(tokens) = tokens else {
+        let (s, e) = trim_trivia(text, 0, text.len());
+        return (s < e && !covered(s, e)).then_some(s);
+    };
+    tokens.iter().find_map(|t| {
+        let (a, b) = (usize::try_from(t.start).ok()?, usize::try_from(t.end).ok()?);
+        let trivia = [Token::SqlComment, Token::CComment, Token::Ascii59]
+            .iter()
+            .any(|k| *k as i32 == t.token);
+        (!trivia && !covered(a, b)).then_some(a)
+    })
 }
 
 /// Narrows `[start, end)` to exclude leading whitespace and comments and trailing whitespace.
@@ -472,6 +630,48 @@ mod tests {
         // A syntax error inside a view body is still found.
         let bad = parse_abridged("CREATE VIEW v AS SELEC 1;");
         assert_eq!(bad.errors.len(), 1);
+    }
+
+    #[test]
+    fn unbalanced_parentheses_never_hide_statements() {
+        // libpg_query's splitter loses these whole: a stray `)` underflows its depth counter,
+        // an unclosed `(` never ends, and pieces without a keyword are skipped.
+        let cases: &[(&str, usize, usize)] = &[
+            ("SELECT 1);\nCREATE INDEX j ON t (b);\nDROP TABLE t;\n", 2, 1),
+            ("SELECT (1;", 0, 1),
+            ("CREATE TABLE x (id int));", 0, 1),
+            ("SELECT (1;\nCREATE INDEX j ON t (b);\nDROP TABLE t;", 2, 1),
+            ("SELECT 1; ]; DROP TABLE t;", 2, 1),
+            ("SELECT 1; 42; SELECT 2", 2, 1),
+            (")", 0, 1),
+            ("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END; SELEC 3;", 1, 1),
+        ];
+        for &(text, statements, errors) in cases {
+            let parsed = parse(text);
+            assert_eq!(parsed.statements.len(), statements, "{text:?}");
+            assert_eq!(parsed.errors.len(), errors, "{text:?}");
+            assert_eq!(uncovered_token(text, &parsed), None, "{text:?}");
+            let abridged = parse_abridged(text);
+            assert_eq!(uncovered_token(text, &abridged), None, "{text:?}");
+        }
+        // The error sits where PostgreSQL stops: at the `;` the unclosed `(` runs into.
+        let text = "SELECT (1;\nCREATE INDEX j ON t (b);";
+        let e = &parse(text).errors[0];
+        assert_eq!(&text[e.offset..=e.offset], ";");
+        assert_eq!(&text[e.statement_start..e.statement_end], "SELECT (1");
+        // A stray `)`: PostgreSQL reports it, the statements after it are still read.
+        let text = "SELECT 1);\nCREATE INDEX j ON t (b);";
+        let p = parse(text);
+        assert_eq!(&text[p.errors[0].offset..=p.errors[0].offset], ")");
+        assert!(matches!(p.statements[0].node, NodeEnum::IndexStmt(_)));
+    }
+
+    #[test]
+    fn messages_are_one_line() {
+        // PostgreSQL quotes the token it stopped at, here a string spanning two lines.
+        let p = parse("SELECT 1 'a\nb';");
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(p.errors[0].message, "syntax error at or near \"'a b'\"");
     }
 
     #[test]

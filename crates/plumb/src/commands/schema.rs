@@ -212,17 +212,22 @@ fn apply_script(loaded: &mut Loaded, path: &str, text: &str) {
         start: lines.line_col(&text, start),
         end: lines.line_col(&text, end.saturating_sub(1).max(start)),
     };
-    loaded.statements += plumb_sql::parse(&text).statements.len();
+    loaded.statements += applied.statements;
     for s in applied.skipped {
         loaded.skipped.push(SkippedStatement {
             location: span(s.start, s.end),
             form: s.form.to_owned(),
+            syntax_error: None,
         });
     }
     for e in applied.errors {
         loaded.skipped.push(SkippedStatement {
-            location: span(e.statement_start, e.statement_end),
-            form: format!("a statement that does not parse ({})", e.message),
+            location: span(
+                e.offset,
+                (e.offset + 1).min(e.statement_end.max(e.offset + 1)),
+            ),
+            form: "a statement that does not parse".to_owned(),
+            syntax_error: Some(e.message),
         });
     }
     loaded.sources.insert(path.to_owned(), text.into_owned());

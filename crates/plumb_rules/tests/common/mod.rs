@@ -58,21 +58,32 @@ pub fn review_fixture(
     use std::sync::Arc;
     let mut catalog = Catalog::default();
     let applied = catalog.apply_sql(text);
-    assert!(applied.errors.is_empty(), "{rel}: {:?}", applied.errors);
     let lines = plumb_sql::LineIndex::new(text);
+    let span = |start: usize, end: usize| plumb_diagnostics::Location::Span {
+        file: rel.to_owned(),
+        start_byte: start,
+        end_byte: end,
+        start: lines.line_col(text, start),
+        end: lines.line_col(text, end.saturating_sub(1).max(start)),
+    };
     let skipped = applied
         .skipped
         .iter()
         .map(|s| plumb_rules::SkippedStatement {
-            location: plumb_diagnostics::Location::Span {
-                file: rel.to_owned(),
-                start_byte: s.start,
-                end_byte: s.end,
-                start: lines.line_col(text, s.start),
-                end: lines.line_col(text, s.end.saturating_sub(1).max(s.start)),
-            },
+            location: span(s.start, s.end),
             form: s.form.to_owned(),
+            syntax_error: None,
         })
+        .chain(
+            applied
+                .errors
+                .iter()
+                .map(|e| plumb_rules::SkippedStatement {
+                    location: span(e.offset, e.offset + 1),
+                    form: "a statement that does not parse".to_owned(),
+                    syntax_error: Some(e.message.clone()),
+                }),
+        )
         .collect();
     let name = |s: &str| {
         let (schema, n) = s.split_once('.').unwrap_or(("public", s));

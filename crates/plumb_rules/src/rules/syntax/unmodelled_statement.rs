@@ -55,7 +55,7 @@ impl Rule for UnmodelledStatement {
     }
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Finding>) {
-        for s in cx.skipped {
+        for s in cx.skipped.iter().filter(|s| s.syntax_error.is_none()) {
             out.push(Finding {
                 location: s.location.clone(),
                 rule: Self::META.name,
