@@ -16,7 +16,7 @@ use plumb_sql::NodeEnum;
 
 use crate::model::{
     Catalog, Column, Constraint, ConstraintKind, EnumType, FkAction, Identity, Index,
-    QualifiedName, Sequence, Table, TableKind, View,
+    IndexKeyOptions, QualifiedName, Sequence, Table, TableKind, View,
 };
 
 /// What applying a statement did to the model.
@@ -742,6 +742,15 @@ impl Catalog {
     }
 
     fn children_of(&self, table: &QualifiedName) -> Vec<QualifiedName> {
+        // Only a partitioned table has partitions: skip the scan of every table for the rest
+        // (it made a file of ALTER TABLEs quadratic). A table already removed is scanned for.
+        if self
+            .tables
+            .get(table)
+            .is_some_and(|t| t.kind == TableKind::Regular)
+        {
+            return Vec::new();
+        }
         self.tables
             .values()
             .filter(|t| t.partition_of.as_ref() == Some(table))
@@ -933,6 +942,7 @@ impl Catalog {
                     name: own.clone(),
                     table: table.clone(),
                     columns: columns.clone(),
+                    key_options: Vec::new(),
                     include: owned_strings(&con.including),
                     unique: kind != ConstraintKind::Exclusion,
                     method: access_method(&con.access_method),
@@ -1044,6 +1054,7 @@ impl Catalog {
                 name,
                 table,
                 columns,
+                key_options: index_key_options(&i.index_params),
                 include: i
                     .index_including_params
                     .iter()
@@ -1573,6 +1584,39 @@ fn figure_colname(expr: &Node) -> Option<String> {
         NodeEnum::CoalesceExpr(_) => Some("coalesce".to_owned()),
         NodeEnum::CollateClause(c) => c.arg.as_deref().and_then(figure_colname),
         _ => None,
+    }
+}
+
+/// The collation, operator class and ordering of each key of an index definition: empty when
+/// every key uses its defaults (the same rule `pg_get_indexdef` follows when it prints them, so a
+/// catalog read from a live database agrees).
+pub fn index_key_options(params: &[Node]) -> Vec<IndexKeyOptions> {
+    use protobuf::{SortByDir, SortByNulls};
+    let last = |names: &[Node]| strings(names).last().map(|s| (*s).to_owned());
+    let options: Vec<IndexKeyOptions> = params
+        .iter()
+        .map(|p| {
+            let Some(NodeEnum::IndexElem(e)) = node(p) else {
+                return IndexKeyOptions::default();
+            };
+            let descending = e.ordering == SortByDir::SortbyDesc as i32;
+            let nulls_first = match SortByNulls::try_from(e.nulls_ordering) {
+                Ok(SortByNulls::SortbyNullsFirst) if !descending => Some(true),
+                Ok(SortByNulls::SortbyNullsLast) if descending => Some(false),
+                _ => None,
+            };
+            IndexKeyOptions {
+                collation: last(&e.collation),
+                opclass: last(&e.opclass),
+                descending,
+                nulls_first,
+            }
+        })
+        .collect();
+    if options.iter().all(|o| *o == IndexKeyOptions::default()) {
+        Vec::new()
+    } else {
+        options
     }
 }
 

@@ -11,7 +11,7 @@ mod build;
 mod model;
 mod objects;
 
-pub use apply::Applied;
+pub use apply::{index_key_options, Applied};
 pub use build::{Skipped, Snapshot, SqlApplied, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 pub use model::*;
 pub use plumb_sql::ast::quote_ident;

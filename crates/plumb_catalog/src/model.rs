@@ -424,6 +424,51 @@ pub struct IndexStats {
     pub idx_scan: Option<i64>,
 }
 
+/// The collation, operator class and ordering of one index key, where they differ from the
+/// defaults (the column's collation, the type's default operator class, `ASC NULLS LAST`).
+/// Two indexes that differ here serve different queries: an index on `name COLLATE "C"` or
+/// `name text_pattern_ops` answers `LIKE 'abc%'`, one on plain `name` (in a non-C locale) does not.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct IndexKeyOptions {
+    /// `COLLATE name` (unqualified).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collation: Option<String>,
+    /// A non-default operator class (unqualified), e.g. `gin_trgm_ops`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
+    /// `DESC`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub descending: bool,
+    /// `NULLS FIRST` (true) or `NULLS LAST` (false) where it is not the default for the
+    /// direction (PostgreSQL's default is NULLS LAST for ASC and NULLS FIRST for DESC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nulls_first: Option<bool>,
+}
+
+impl IndexKeyOptions {
+    /// The key's SQL suffix, e.g. ` COLLATE "C" text_pattern_ops DESC NULLS LAST`.
+    pub fn sql_suffix(&self) -> String {
+        let mut out = String::new();
+        if let Some(c) = &self.collation {
+            out.push_str(" COLLATE ");
+            out.push_str(&crate::quote_ident(c));
+        }
+        if let Some(o) = &self.opclass {
+            out.push(' ');
+            out.push_str(&crate::quote_ident(o));
+        }
+        if self.descending {
+            out.push_str(" DESC");
+        }
+        match self.nulls_first {
+            Some(true) => out.push_str(" NULLS FIRST"),
+            Some(false) => out.push_str(" NULLS LAST"),
+            None => {}
+        }
+        out
+    }
+}
+
 /// An index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Index {
@@ -433,6 +478,10 @@ pub struct Index {
     pub table: QualifiedName,
     /// Key columns or expressions (canonical SQL).
     pub columns: Vec<String>,
+    /// How each key is collated, compared and ordered: empty when every key uses its defaults,
+    /// otherwise one entry per key column.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_options: Vec<IndexKeyOptions>,
     /// INCLUDE columns.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub include: Vec<String>,

@@ -155,6 +155,27 @@ pub enum Applicability {
     DisplayOnly,
 }
 
+/// Where a fix's SQL goes relative to the statement it is about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    /// The fix is the whole replacement for the statement.
+    #[default]
+    Replace,
+    /// The fix goes before the statement, which stays (e.g. a `lock_timeout` setting).
+    Before,
+}
+
+impl Placement {
+    /// The lowercase name used in machine output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Placement::Replace => "replace",
+            Placement::Before => "before",
+        }
+    }
+}
+
 /// A remediation: the SQL to run instead, and the SQL that undoes it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Fix {
@@ -167,6 +188,8 @@ pub struct Fix {
     pub rollback: Option<String>,
     /// How safely it applies.
     pub applicability: Applicability,
+    /// Whether `sql` replaces the statement or goes before it.
+    pub placement: Placement,
 }
 
 /// One problem found by one rule.
@@ -190,6 +213,8 @@ pub struct Finding {
     pub fix: Option<Fix>,
     /// A label for the input part, e.g. `down` for a down migration.
     pub label: Option<String>,
+    /// Why the statement, once run, cannot be undone (the data it removes is gone), when so.
+    pub irreversible: Option<String>,
 }
 
 impl Finding {
@@ -206,6 +231,7 @@ impl Finding {
             notes: Vec::new(),
             fix: None,
             label: None,
+            irreversible: None,
         }
     }
 }

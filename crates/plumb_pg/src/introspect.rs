@@ -130,7 +130,13 @@ pub fn queries() -> Vec<(&'static str, String)> {
                  CASE WHEN i.indexprs IS NOT NULL THEN ARRAY(SELECT pg_get_indexdef(i.indexrelid, k, true) \
                       FROM generate_series(1, i.indnkeyatts::int4) k ORDER BY k) END, \
                  pg_get_expr(i.indpred, i.indrelid, true), ic.relpages::int8 * {bs}, \
-                 pg_stat_get_numscans(i.indexrelid), d.description \
+                 pg_stat_get_numscans(i.indexrelid), d.description, \
+                 CASE WHEN EXISTS (SELECT 1 FROM generate_series(0, i.indnkeyatts - 1) k \
+                      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k] \
+                      LEFT JOIN pg_opclass oc ON oc.oid = i.indclass[k] \
+                      WHERE i.indoption[k] <> 0 OR NOT oc.opcdefault \
+                         OR (i.indcollation[k] <> 0 AND i.indcollation[k] IS DISTINCT FROM a.attcollation)) \
+                      THEN pg_get_indexdef(i.indexrelid) END \
                  FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
                  JOIN pg_namespace n ON n.oid = ic.relnamespace \
                  JOIN pg_am am ON am.oid = ic.relam \
@@ -673,6 +679,12 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                 name,
                 table: table.clone(),
                 columns,
+                // Only definitions with a non-default collation, operator class or ordering
+                // are fetched; they are parsed like DDL so both sources agree.
+                key_options: r
+                    .get::<_, Option<&str>>(14)
+                    .map(index_def_key_options)
+                    .unwrap_or_default(),
                 include,
                 unique: r.get(6),
                 method: r.get(8),
@@ -984,4 +996,18 @@ fn partition_key_exprs(def: &str, canon: &mut Canon) -> Vec<String> {
             .collect(),
         _ => vec![canon.expr(inner)],
     }
+}
+
+/// The key options of a `pg_get_indexdef` definition, read with the same parser and rule as DDL.
+fn index_def_key_options(def: &str) -> Vec<plumb_catalog::IndexKeyOptions> {
+    plumb_sql::parse(def)
+        .statements
+        .first()
+        .and_then(|s| match &s.node {
+            plumb_sql::NodeEnum::IndexStmt(i) => {
+                Some(plumb_catalog::index_key_options(&i.index_params))
+            }
+            _ => None,
+        })
+        .unwrap_or_default()
 }

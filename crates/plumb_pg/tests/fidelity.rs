@@ -98,6 +98,15 @@ fn every_modelled_form_ddl_equals_introspection() {
         assert!(applied.skipped.is_empty(), "{what}: {:?}", applied.skipped);
         let live = live_catalog(&db);
         assert_same(&what, &ddl, &live);
+        // Key options are compared above; make sure they were read at all.
+        let with_options = live
+            .indexes
+            .values()
+            .filter(|i| !i.key_options.is_empty())
+            .count();
+        if what.ends_with("objects.sql") {
+            assert_eq!(with_options, 4, "{what}: indexes with key options");
+        }
     }
 }
 

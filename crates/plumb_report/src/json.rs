@@ -43,6 +43,10 @@ struct JsonFinding<'a> {
     rollback: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fix_applicability: Option<Applicability>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix_placement: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    irreversible: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,6 +70,8 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             fix: f.fix.as_ref().map(|x| x.sql.as_str()),
             rollback: f.fix.as_ref().and_then(|x| x.rollback.as_deref()),
             fix_applicability: f.fix.as_ref().map(|x| x.applicability),
+            fix_placement: f.fix.as_ref().map(|x| x.placement.as_str()),
+            irreversible: f.irreversible.as_deref(),
             notes: &f.notes,
             label: f.label.as_deref(),
         };

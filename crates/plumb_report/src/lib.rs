@@ -9,12 +9,17 @@
 //!                "file": "migrations/0004.sql", "line": 3, "column": 1, "end_line": 3, "end_column": 52,
 //!                "message": "...", "help": "...", "lock": "SHARE on public.orders",
 //!                "fix": "CREATE INDEX CONCURRENTLY ...", "rollback": "DROP INDEX ...",
-//!                "notes": ["..."], "label": "down"}],
+//!                "fix_applicability": "unsafe", "fix_placement": "replace",
+//!                "irreversible": "...", "notes": ["..."], "label": "down"}],
 //!  "summary": {"files": 1, "statements": 10,
 //!              "findings_by_severity": {"critical": 0, "high": 1, "medium": 0, "low": 0, "info": 0}}}
 //! ```
-//! `lock`, `fix`, `rollback` and `label` are present only when they apply; `label` is `"down"` for
-//! findings in down migrations. Fields are only ever added within a version.
+//! `lock`, `fix`, `rollback`, `irreversible` and `label` are present only when they apply;
+//! `label` is `"down"` for findings in down migrations. `fix_placement` says whether the fix is
+//! the whole replacement for the statement (`"replace"`) or goes before it, the statement staying
+//! as it is (`"before"`, e.g. a `lock_timeout` setting). `irreversible` says why the statement,
+//! once run, cannot be undone (the data it removes is gone): no rollback can restore it. Fields
+//! are only ever added within a version.
 
 mod github;
 mod json;

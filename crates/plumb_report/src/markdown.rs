@@ -70,7 +70,13 @@ pub fn render_markdown(report: &Report<'_>) -> String {
         if !f.help.is_empty() {
             let _ = writeln!(out, "\n**What to do:** {}\n", f.help);
         }
+        if let Some(why) = &f.irreversible {
+            let _ = writeln!(out, "**Irreversible:** {why}\n");
+        }
         if let Some(fix) = &f.fix {
+            if fix.placement == plumb_diagnostics::Placement::Before {
+                let _ = writeln!(out, "Run before the statement:");
+            }
             let _ = writeln!(out, "```sql\n{}\n```", fix.sql);
             if let Some(rb) = &fix.rollback {
                 let _ = writeln!(out, "Rollback:\n```sql\n{rb}\n```");

@@ -68,9 +68,13 @@ pub fn render_sarif(report: &Report<'_>) -> String {
             }
             if let Some(fix) = &f.fix {
                 result["properties"]["fix"] = json!(fix.sql);
+                result["properties"]["fixPlacement"] = json!(fix.placement.as_str());
                 if let Some(r) = &fix.rollback {
                     result["properties"]["rollback"] = json!(r);
                 }
+            }
+            if let Some(why) = &f.irreversible {
+                result["properties"]["irreversible"] = json!(why);
             }
             result
         })

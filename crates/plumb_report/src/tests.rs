@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use plumb_diagnostics::{
-    Applicability, Family, Finding, Fix, Inputs, LineCol, Location, RuleMeta, Severity,
+    Applicability, Family, Finding, Fix, Inputs, LineCol, Location, Placement, RuleMeta, Severity,
 };
 
 use crate::{render, Format, Report};
@@ -47,8 +47,10 @@ fn sample() -> (Vec<Finding>, BTreeMap<String, String>) {
                 .into(),
             rollback: Some("DROP INDEX CONCURRENTLY IF EXISTS orders_user_idx;".into()),
             applicability: Applicability::Unsafe,
+            placement: Placement::Replace,
         }),
         label: None,
+        irreversible: None,
     };
     let g = Finding {
         location: Location::Object {
@@ -65,6 +67,7 @@ fn sample() -> (Vec<Finding>, BTreeMap<String, String>) {
         notes: Vec::new(),
         fix: None,
         label: Some("down".into()),
+        irreversible: Some("the rows are deleted".into()),
     };
     let mut sources = BTreeMap::new();
     sources.insert("migrations/0002_idx.sql".to_owned(), src);

@@ -127,15 +127,22 @@ fn render_one(out: &mut String, f: &Finding, report: &Report<'_>, st: &Style) {
     if !f.help.is_empty() {
         let _ = writeln!(out, "{pad} {eq} {}: {}", st.paint("1", "help"), f.help);
     }
+    if let Some(why) = &f.irreversible {
+        let _ = writeln!(out, "{pad} {eq} {}: {why}", st.paint("1", "irreversible"));
+    }
     if let Some(fix) = &f.fix {
         let kind = match fix.applicability {
             Applicability::Safe => "safe",
             Applicability::Unsafe => "unsafe",
             Applicability::DisplayOnly => "display-only",
         };
+        let place = match fix.placement {
+            plumb_diagnostics::Placement::Replace => "replaces the statement",
+            plumb_diagnostics::Placement::Before => "goes before the statement",
+        };
         let _ = writeln!(
             out,
-            "{pad} {eq} {} ({kind}): {}",
+            "{pad} {eq} {} ({kind}, {place}): {}",
             st.paint("1;32", "fix"),
             fix.title
         );

@@ -126,9 +126,9 @@ pub struct StatementSummary {
     pub start: usize,
     /// End of the range.
     pub end: usize,
-    /// Locks taken.
-    pub locks: Vec<TableLock>,
-    /// Locks taken on tables that exist in production.
+    /// Locks taken on tables that exist in production that block traffic (SHARE or stronger) or
+    /// come with a scan or rewrite; locks on tables created in the same migration or configured
+    /// as small are left out.
     pub existing_locks: Vec<TableLock>,
     /// Whether `lock_timeout` was in effect.
     pub lock_timeout: bool,
@@ -164,5 +164,6 @@ pub fn fix(
         sql: sql.into(),
         rollback,
         applicability,
+        placement: plumb_diagnostics::Placement::Replace,
     }
 }

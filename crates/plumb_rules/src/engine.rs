@@ -1,6 +1,7 @@
 //! The lint engine: parse in parallel, then walk each migration set in order with context.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use plumb_catalog::{Catalog, QualifiedName};
 use plumb_diagnostics::{Finding, Location};
@@ -29,13 +30,89 @@ pub struct LintOutput {
 /// A script and its parse.
 struct Parsed<'a> {
     script: &'a Script,
-    parsed: ParsedSql,
+    /// `None` for a big script (see [`Pieces`]): it is parsed a piece at a time while it is
+    /// linted, so its parse trees are never all in memory at once.
+    parsed: Option<ParsedSql>,
     lines: LineIndex,
+    piece: usize,
+}
+
+/// Pieces of a big script parsed in parallel at a time (one per core here; a batch is parsed
+/// while the one before it is linted).
+const PIECES_AT_ONCE: usize = 2;
+
+/// The parse of a big script, a batch of pieces at a time, offsets relative to the whole script.
+fn piece_batches(text: &str, piece: usize) -> impl Iterator<Item = ParsedSql> + '_ {
+    let ends = plumb_sql::chunk_ends(text, piece);
+    let mut from = 0usize;
+    let mut statements = 0usize;
+    let mut at = 0usize;
+    std::iter::from_fn(move || {
+        if at >= ends.len() {
+            return None;
+        }
+        let batch = &ends[at..(at + PIECES_AT_ONCE).min(ends.len())];
+        at += batch.len();
+        let starts: Vec<usize> = std::iter::once(from).chain(batch.iter().copied()).collect();
+        let parts: Vec<ParsedSql> = starts
+            .par_windows(2)
+            .map(|w| plumb_sql::parse_abridged(&text[w[0]..w[1]]))
+            .collect();
+        let mut out = ParsedSql::default();
+        for (mut part, w) in parts.into_iter().zip(starts.windows(2)) {
+            part.shift(w[0], statements);
+            statements += part.statements.len();
+            out.statements.append(&mut part.statements);
+            out.errors.append(&mut part.errors);
+            out.suppressions.append(&mut part.suppressions);
+        }
+        from = *batch.last().unwrap_or(&from);
+        Some(out)
+    })
 }
 
 /// Lints migration sets. Within a set, migrations before `since` (a version or a script path)
 /// give context but report nothing.
 pub fn lint(sets: &[MigrationSet], settings: &Settings, since: Option<&str>) -> LintOutput {
+    lint_with_progress(sets, settings, since, &AtomicUsize::new(0))
+}
+
+/// [`lint`], counting the statements read in `progress` as it goes (for a progress display on
+/// another thread).
+pub fn lint_with_progress(
+    sets: &[MigrationSet],
+    settings: &Settings,
+    since: Option<&str>,
+    progress: &AtomicUsize,
+) -> LintOutput {
+    lint_in_pieces(sets, settings, since, progress, Pieces::DEFAULT)
+}
+
+/// How big scripts are cut up for parsing (see [`Pieces::DEFAULT`]).
+#[derive(Clone, Copy)]
+struct Pieces {
+    /// Scripts above this size are parsed a piece at a time.
+    big_script: usize,
+    /// The size of a piece.
+    piece: usize,
+}
+
+impl Pieces {
+    /// Scripts above 1 MiB are parsed in pieces of 32 KiB, [`PIECES_AT_ONCE`] pieces in
+    /// parallel: the parse tree of a whole 50 MB file would take gigabytes.
+    const DEFAULT: Pieces = Pieces {
+        big_script: 1 << 20,
+        piece: 32 << 10,
+    };
+}
+
+fn lint_in_pieces(
+    sets: &[MigrationSet],
+    settings: &Settings,
+    since: Option<&str>,
+    progress: &AtomicUsize,
+    pieces: Pieces,
+) -> LintOutput {
     let rules: Vec<&'static dyn Rule> = RULES
         .iter()
         .copied()
@@ -50,7 +127,7 @@ pub fn lint(sets: &[MigrationSet], settings: &Settings, since: Option<&str>) -> 
     let outputs: Vec<LintOutput> = sets
         .par_iter()
         .map(|set| {
-            let mut o = lint_set(set, settings, &rules, since);
+            let mut o = lint_set(set, settings, &rules, since, progress, pieces);
             // Sets keep the order they were given in; within a set, findings are sorted by
             // file, position and rule (sorting each set alone keeps comparisons short).
             o.findings.sort_unstable();
@@ -88,11 +165,13 @@ fn first_reported(set: &MigrationSet, since: Option<&str>) -> usize {
 /// Migrations parsed ahead of the one being linted.
 const PARSE_CHUNK: usize = 64;
 
-fn parse_script(script: &Script) -> Parsed<'_> {
+fn parse_script(script: &Script, pieces: Pieces) -> Parsed<'_> {
     Parsed {
         script,
-        parsed: plumb_sql::parse_abridged(&script.text),
+        parsed: (script.text.len() <= pieces.big_script)
+            .then(|| plumb_sql::parse_abridged(&script.text)),
         lines: LineIndex::new(&script.text),
+        piece: pieces.piece,
     }
 }
 
@@ -101,6 +180,8 @@ fn lint_set(
     settings: &Settings,
     rules: &[&'static dyn Rule],
     since: Option<&str>,
+    progress: &AtomicUsize,
+    pieces: Pieces,
 ) -> LintOutput {
     let mut out = LintOutput::default();
     let first = first_reported(set, since);
@@ -116,7 +197,7 @@ fn lint_set(
             parsed.extend(
                 chunk
                     .par_iter()
-                    .map(|s| parse_script(s))
+                    .map(|s| parse_script(s, pieces))
                     .collect::<Vec<_>>(),
             );
         }
@@ -131,32 +212,21 @@ fn lint_set(
             .as_ref()
             .map(|_| parsed.next().expect("one parse per script"));
         let mut fresh = Fresh::default();
-        if let Some(up) = &up {
-            run_script(
-                set,
-                up,
-                &mut catalog,
-                &mut fresh,
-                settings,
-                rules,
-                report,
-                &mut out,
-            );
+        let run = Run {
+            set,
+            settings,
+            rules,
+            report,
+            progress,
+        };
+        if let Some(up) = up {
+            run.script(up, &mut catalog, &mut fresh, &mut out);
         }
-        if let Some(down) = &down {
+        if let Some(down) = down {
             // A down script runs after its up script; what the pair created is new to it.
             let mut after_down = catalog.clone();
             let mut fresh = fresh.clone();
-            run_script(
-                set,
-                down,
-                &mut after_down,
-                &mut fresh,
-                settings,
-                rules,
-                report,
-                &mut out,
-            );
+            run.script(down, &mut after_down, &mut fresh, &mut out);
         }
     }
     out
@@ -185,130 +255,189 @@ impl TxState {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_script(
-    set: &MigrationSet,
-    p: &Parsed<'_>,
-    catalog: &mut Catalog,
-    fresh: &mut Fresh,
-    settings: &Settings,
-    rules: &[&'static dyn Rule],
+/// What every script of a set is linted with.
+struct Run<'a> {
+    set: &'a MigrationSet,
+    settings: &'a Settings,
+    rules: &'a [&'static dyn Rule],
     report: bool,
-    out: &mut LintOutput,
-) {
-    let statements = &p.parsed.statements;
-    let all_non_tx = !statements.is_empty()
-        && statements
-            .iter()
-            .all(|s| cannot_run_in_transaction(&s.node));
-    let runner_tx = p.script.transaction.resolve(statements.len(), all_non_tx);
-    let source = Source {
-        file: &p.script.path,
-        text: &p.script.text,
-        lines: &p.lines,
-        direction: p.script.direction,
-        layout: set.layout,
-        runner_transaction: runner_tx,
-    };
-    let mut tx = TxState {
-        in_tx: runner_tx,
-        ..TxState::default()
-    };
-    let mut findings: Vec<(Option<usize>, Finding)> = Vec::new();
-    let mut summaries = Vec::with_capacity(statements.len());
-    for (i, stmt) in statements.iter().enumerate() {
-        let locks = statement_locks(&stmt.node, catalog, settings.pg_version);
-        // Transaction control changes the state the statement itself runs in.
-        if let NodeEnum::TransactionStmt(t) = &stmt.node {
-            handle_transaction(t, &mut tx);
-        }
-        if let NodeEnum::VariableSetStmt(v) = &stmt.node {
-            handle_set(v, &mut tx);
-        }
-        if let NodeEnum::SelectStmt(s) = &stmt.node {
-            handle_set_config(s, &mut tx);
-        }
-        if report {
-            let alter_cmds = crate::rules::alter_table_cmds(&stmt.node);
-            let cx = StatementContext {
-                stmt: &stmt.node,
-                start: stmt.start,
-                end: stmt.end,
-                base: stmt.base,
-                source,
-                catalog,
-                settings,
-                in_transaction: tx.in_tx,
-                lock_timeout: tx.lock_timeout(),
-                locks: &locks,
-                alter_cmds: &alter_cmds,
-                new_tables: &fresh.tables,
-                new_columns: &fresh.columns,
-            };
-            let mut buf = Vec::new();
-            for rule in rules {
-                rule.check_statement(&cx, &mut buf);
+    progress: &'a AtomicUsize,
+}
+
+impl Run<'_> {
+    fn script(
+        &self,
+        mut p: Parsed<'_>,
+        catalog: &mut Catalog,
+        fresh: &mut Fresh,
+        out: &mut LintOutput,
+    ) {
+        let (set, settings, rules, report) = (self.set, self.settings, self.rules, self.report);
+        let runner_tx = match &p.parsed {
+            Some(parsed) => {
+                let statements = &parsed.statements;
+                let all_non_tx = !statements.is_empty()
+                    && statements
+                        .iter()
+                        .all(|s| cannot_run_in_transaction(&s.node));
+                p.script.transaction.resolve(statements.len(), all_non_tx)
             }
-            findings.extend(buf.into_iter().map(|f| (Some(i), f)));
-        }
-        let existing_locks = locks
-            .iter()
-            .filter(|l| {
-                !fresh.tables.contains(&l.table)
-                    && !settings.small_tables.contains(&l.table.name)
-                    && !settings.small_tables.contains(&l.table.to_string())
-            })
-            .cloned()
-            .collect();
-        summaries.push(StatementSummary {
-            start: stmt.start,
-            end: stmt.end,
-            large_dml: is_large_dml(&stmt.node, fresh),
-            locks,
-            existing_locks,
-            lock_timeout: tx.lock_timeout(),
-            in_transaction: tx.in_tx,
-            transaction: tx.tx_number,
-            is_ddl: is_ddl(&stmt.node),
+            // A script too big to hold parsed at once has many statements, and not all of them
+            // are CREATE INDEX CONCURRENTLY and the like.
+            None => p.script.transaction.resolve(usize::MAX, false),
+        };
+        let script = p.script;
+        let lines = std::mem::replace(&mut p.lines, LineIndex::new(""));
+        let source = Source {
+            file: &script.path,
+            text: &script.text,
+            lines: &lines,
+            direction: script.direction,
+            layout: set.layout,
+            runner_transaction: runner_tx,
+        };
+        let mut tx = TxState {
+            in_tx: runner_tx,
+            ..TxState::default()
+        };
+        let mut findings: Vec<(Option<usize>, Finding)> = Vec::new();
+        let mut summaries = Vec::new();
+        let mut rest = ParsedSql::default();
+        // A big script is parsed on another thread, a batch ahead of the linting: at most three
+        // batches of parse trees exist at a time (one linted, one queued, one being parsed).
+        let whole = p.parsed.take();
+        let piece = p.piece;
+        std::thread::scope(|scope| {
+            let (send, batches) = std::sync::mpsc::sync_channel::<ParsedSql>(1);
+            if let Some(whole) = whole {
+                // The receiver is alive and the channel has room: this cannot fail.
+                let _ = send.send(whole);
+                drop(send);
+            } else {
+                let text = script.text.as_str();
+                scope.spawn(move || {
+                    for batch in piece_batches(text, piece) {
+                        if send.send(batch).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            for mut batch in batches {
+                for stmt in &batch.statements {
+                    let i = summaries.len();
+                    let locks = statement_locks(&stmt.node, catalog, settings.pg_version);
+                    // Transaction control changes the state the statement itself runs in.
+                    if let NodeEnum::TransactionStmt(t) = &stmt.node {
+                        handle_transaction(t, &mut tx);
+                    }
+                    if let NodeEnum::VariableSetStmt(v) = &stmt.node {
+                        handle_set(v, &mut tx);
+                    }
+                    if let NodeEnum::SelectStmt(s) = &stmt.node {
+                        handle_set_config(s, &mut tx);
+                    }
+                    if report {
+                        let alter_cmds = crate::rules::alter_table_cmds(&stmt.node);
+                        let cx = StatementContext {
+                            stmt: &stmt.node,
+                            start: stmt.start,
+                            end: stmt.end,
+                            base: stmt.base,
+                            source,
+                            catalog,
+                            settings,
+                            in_transaction: tx.in_tx,
+                            lock_timeout: tx.lock_timeout(),
+                            locks: &locks,
+                            alter_cmds: &alter_cmds,
+                            new_tables: &fresh.tables,
+                            new_columns: &fresh.columns,
+                        };
+                        let mut buf = Vec::new();
+                        for rule in rules {
+                            rule.check_statement(&cx, &mut buf);
+                        }
+                        findings.extend(buf.into_iter().map(|f| (Some(i), f)));
+                    }
+                    // Script rules look only at locks that block traffic or come with a scan
+                    // or rewrite; keeping the rest would cost memory on million-statement files.
+                    let existing_locks = locks
+                        .into_iter()
+                        .filter(|l| {
+                            (blocks_traffic(l.mode) || is_slow(l.work))
+                                && !fresh.tables.contains(&l.table)
+                                && !settings.small_tables.contains(&l.table.name)
+                                && !settings.small_tables.contains(&l.table.to_string())
+                        })
+                        .collect();
+                    summaries.push(StatementSummary {
+                        start: stmt.start,
+                        end: stmt.end,
+                        large_dml: is_large_dml(&stmt.node, fresh),
+                        existing_locks,
+                        lock_timeout: tx.lock_timeout(),
+                        in_transaction: tx.in_tx,
+                        transaction: tx.tx_number,
+                        is_ddl: is_ddl(&stmt.node),
+                    });
+                    record_fresh(&stmt.node, catalog, fresh);
+                    catalog.apply(&stmt.node);
+                    if let NodeEnum::TransactionStmt(t) = &stmt.node {
+                        after_transaction(t, &mut tx);
+                    }
+                }
+                self.progress
+                    .fetch_add(batch.statements.len(), Ordering::Relaxed);
+                rest.errors.append(&mut batch.errors);
+                rest.suppressions.append(&mut batch.suppressions);
+            }
         });
-        record_fresh(&stmt.node, catalog, fresh);
-        catalog.apply(&stmt.node);
-        if let NodeEnum::TransactionStmt(t) = &stmt.node {
-            after_transaction(t, &mut tx);
+        if !report {
+            return;
         }
+        let mcx = MigrationContext {
+            source,
+            statements: &summaries,
+            settings,
+        };
+        let mut buf = Vec::new();
+        for rule in rules {
+            rule.check_migration(&mcx, &mut buf);
+        }
+        for f in buf {
+            let idx = match &f.location {
+                Location::Span { start_byte, .. } => statement_at(&summaries, *start_byte),
+                _ => None,
+            };
+            findings.push((idx, f));
+        }
+        for err in &rest.errors {
+            let meta = &SyntaxError::META;
+            let mut f = source.finding(
+                meta,
+                err.offset,
+                (err.offset + 1).min(err.statement_end.max(err.offset + 1)),
+                format!("PostgreSQL rejects this statement: {}", err.message),
+            );
+            f.help = "Fix the syntax: PostgreSQL will refuse to run this migration".to_owned();
+            findings.push((None, f));
+        }
+        out.files += 1;
+        // A statement PostgreSQL rejects was still read: it counts, and its finding says why.
+        out.statements += summaries.len() + rest.errors.len();
+        let findings = merge_per_statement(findings);
+        apply_suppressions(&rest, &source, findings, settings, out);
     }
-    if !report {
-        return;
-    }
-    let mcx = MigrationContext {
-        source,
-        statements: &summaries,
-        settings,
-    };
-    let mut buf = Vec::new();
-    for rule in rules {
-        rule.check_migration(&mcx, &mut buf);
-    }
-    for f in buf {
-        let idx = summaries.iter().position(|s| matches!(&f.location, Location::Span { start_byte, .. } if *start_byte >= s.start && *start_byte <= s.end));
-        findings.push((idx, f));
-    }
-    for err in &p.parsed.errors {
-        let meta = &SyntaxError::META;
-        let mut f = source.finding(
-            meta,
-            err.offset,
-            (err.offset + 1).min(err.statement_end.max(err.offset + 1)),
-            format!("PostgreSQL rejects this statement: {}", err.message),
-        );
-        f.help = "Fix the syntax: PostgreSQL will refuse to run this migration".to_owned();
-        findings.push((None, f));
-    }
-    out.files += 1;
-    // A statement PostgreSQL rejects was still read: it counts, and its finding says why.
-    out.statements += statements.len() + p.parsed.errors.len();
-    let findings = merge_per_statement(findings);
-    apply_suppressions(&p.parsed, &source, findings, settings, out);
+}
+
+/// The index of the statement whose span holds `byte` (statements are in source order).
+fn statement_at(summaries: &[StatementSummary], byte: usize) -> Option<usize> {
+    let i = summaries.partition_point(|s| s.end < byte);
+    summaries
+        .get(i)
+        .filter(|s| s.start <= byte && byte <= s.end)
+        .map(|_| i)
 }
 
 /// Folds several findings of one rule on one statement (e.g. `SET NOT NULL` on five columns of
@@ -317,14 +446,22 @@ fn run_script(
 /// keeps every column's message as a note and every fix, in order.
 fn merge_per_statement(findings: Vec<(Option<usize>, Finding)>) -> Vec<(Option<usize>, Finding)> {
     let mut out: Vec<(Option<usize>, Finding)> = Vec::with_capacity(findings.len());
+    // (statement, rule, location) → position in `out`: one lookup per finding, so a script with
+    // hundreds of thousands of findings stays linear.
+    let mut seen: std::collections::HashMap<(usize, &'static str, Location), usize> =
+        std::collections::HashMap::new();
     for (idx, f) in findings {
-        let same = out.iter_mut().find(|(i, g)| {
-            idx.is_some() && *i == idx && g.rule == f.rule && g.location == f.location
-        });
-        let Some((_, g)) = same else {
+        let Some(i) = idx else {
             out.push((idx, f));
             continue;
         };
+        let key = (i, f.rule, f.location.clone());
+        let Some(&at) = seen.get(&key) else {
+            seen.insert(key, out.len());
+            out.push((idx, f));
+            continue;
+        };
+        let g = &mut out[at].1;
         if g.notes.iter().all(|n| !n.starts_with("also: ")) {
             let first = g.message.clone();
             g.notes.insert(0, format!("also: {first}"));
@@ -607,4 +744,69 @@ pub(crate) fn blocks_traffic(mode: LockMode) -> bool {
 /// Whether work under a lock takes time proportional to the table size.
 pub(crate) fn is_slow(work: Work) -> bool {
     work != Work::Catalog
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plumb_migrations::{Direction, Layout, TxMode};
+
+    /// A big script parsed in pieces gives exactly the findings of parsing it whole.
+    #[test]
+    fn pieces_lint_like_the_whole_script() {
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut text = String::new();
+        for family in std::fs::read_dir(&fixtures).expect("fixtures") {
+            let family = family.expect("entry").path();
+            if !family.is_dir() || family.ends_with("snapshots") {
+                continue;
+            }
+            let mut files: Vec<_> = std::fs::read_dir(&family)
+                .expect("family")
+                .map(|e| e.expect("entry").path())
+                .filter(|p| p.extension().is_some_and(|e| e == "sql"))
+                .collect();
+            files.sort();
+            for f in files {
+                text.push_str(&std::fs::read_to_string(f).expect("fixture"));
+                text.push_str(";\n");
+            }
+        }
+        text.push_str(
+            "-- plumb:ignore drop-table\nDROP TABLE users;\nSELECT (1;\nDROP TABLE orders;\n",
+        );
+        let set = MigrationSet {
+            layout: Layout::Plain,
+            migrations: vec![Migration {
+                version: "1".into(),
+                name: String::new(),
+                up: Some(Script {
+                    path: "all.sql".into(),
+                    text: text.clone(),
+                    direction: Direction::Up,
+                    transaction: TxMode::Never,
+                }),
+                down: None,
+            }],
+        };
+        let settings = Settings::default();
+        let n = AtomicUsize::new(0);
+        let whole = lint_in_pieces(
+            std::slice::from_ref(&set),
+            &settings,
+            None,
+            &n,
+            Pieces::DEFAULT,
+        );
+        assert!(whole.findings.len() > 50, "{}", whole.findings.len());
+        for piece in [1, 500, 4096] {
+            let pieces = Pieces {
+                big_script: 0,
+                piece,
+            };
+            let cut = lint_in_pieces(std::slice::from_ref(&set), &settings, None, &n, pieces);
+            assert_eq!(cut.statements, whole.statements, "piece {piece}");
+            assert_eq!(cut.findings, whole.findings, "piece {piece}");
+        }
+    }
 }

@@ -39,3 +39,53 @@ pub fn excerpt(sql: &str) -> String {
 pub fn batch_update(table: &str, set: &str, pending: &str) -> String {
     format!("UPDATE {table} SET {set} WHERE ctid IN (SELECT ctid FROM {table} WHERE {pending} LIMIT 10000);")
 }
+
+/// The `CREATE INDEX CONCURRENTLY` statement that recreates an index exactly: uniqueness,
+/// method, keys with their collation, operator class and ordering, INCLUDE columns, predicate.
+pub fn create_index_sql(catalog: &plumb_catalog::Catalog, index: &plumb_catalog::Index) -> String {
+    let table = catalog.table(&index.table);
+    let cols: Vec<String> = index
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let key = if table.is_some_and(|t| t.column(c).is_some()) {
+                ident(c)
+            } else {
+                format!("({c})")
+            };
+            match index.key_options.get(k) {
+                Some(o) => format!("{key}{}", o.sql_suffix()),
+                None => key,
+            }
+        })
+        .collect();
+    let mut sql = format!(
+        "CREATE {}INDEX CONCURRENTLY {} ON {}",
+        if index.unique { "UNIQUE " } else { "" },
+        ident(&index.name.name),
+        table_sql(&index.table)
+    );
+    if index.method != "btree" {
+        sql.push_str(" USING ");
+        sql.push_str(&index.method);
+    }
+    sql.push_str(&format!(" ({})", cols.join(", ")));
+    if !index.include.is_empty() {
+        let inc: Vec<String> = index.include.iter().map(|c| ident(c)).collect();
+        sql.push_str(&format!(" INCLUDE ({})", inc.join(", ")));
+    }
+    if let Some(p) = &index.predicate {
+        sql.push_str(&format!(" WHERE {p}"));
+    }
+    sql.push(';');
+    sql
+}
+
+/// `DROP INDEX CONCURRENTLY` of an index.
+pub fn drop_index_sql(index: &plumb_catalog::Index) -> String {
+    format!(
+        "DROP INDEX CONCURRENTLY IF EXISTS {};",
+        table_sql(&index.name)
+    )
+}

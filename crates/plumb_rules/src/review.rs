@@ -146,46 +146,4 @@ pub fn review(
     out
 }
 
-/// The `CREATE INDEX CONCURRENTLY` statement that recreates an index.
-pub(crate) fn create_index_sql(cx: &SchemaContext<'_>, index: &Index) -> String {
-    use crate::fix::{ident, table_sql};
-    let table = cx.catalog.table(&index.table);
-    let key = |c: &String| {
-        if table.is_some_and(|t| t.column(c).is_some()) {
-            ident(c)
-        } else {
-            format!("({c})")
-        }
-    };
-    let cols: Vec<String> = index.columns.iter().map(key).collect();
-    let mut sql = format!(
-        "CREATE {}INDEX CONCURRENTLY {} ON {}",
-        if index.unique { "UNIQUE " } else { "" },
-        ident(&index.name.name),
-        table_sql(&index.table)
-    );
-    if index.method != "btree" {
-        sql.push_str(" USING ");
-        sql.push_str(&index.method);
-    }
-    sql.push_str(&format!(" ({})", cols.join(", ")));
-    if !index.include.is_empty() {
-        let inc: Vec<String> = index.include.iter().map(|c| ident(c)).collect();
-        sql.push_str(&format!(" INCLUDE ({})", inc.join(", ")));
-    }
-    if let Some(p) = &index.predicate {
-        sql.push_str(&format!(" WHERE {p}"));
-    }
-    sql.push(';');
-    sql
-}
-
-/// `DROP INDEX CONCURRENTLY` of an index.
-pub(crate) fn drop_index_sql(index: &Index) -> String {
-    format!(
-        "DROP INDEX CONCURRENTLY IF EXISTS {};",
-        crate::fix::table_sql(&index.name)
-    )
-}
-
 pub(crate) use plumb_diagnostics::human_bytes;

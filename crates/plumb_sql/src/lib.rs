@@ -12,7 +12,9 @@ mod parse;
 mod suppress;
 
 pub use lines::LineIndex;
-pub use parse::{parse, parse_abridged, uncovered_token, ParsedSql, Statement, SyntaxError};
+pub use parse::{
+    chunk_ends, parse, parse_abridged, uncovered_token, ParsedSql, Statement, SyntaxError,
+};
 pub use pg_query::{protobuf, NodeEnum};
 pub use suppress::{Suppression, SuppressionScope};
 

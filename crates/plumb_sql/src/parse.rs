@@ -3,7 +3,7 @@
 use pg_query::NodeEnum;
 
 use crate::ffi;
-use crate::suppress::{self, Suppression};
+use crate::suppress::{self, Suppression, SuppressionScope};
 
 /// One parsed top-level statement.
 #[derive(Clone, Debug)]
@@ -431,7 +431,7 @@ fn split_statements(text: &str) -> Option<Vec<Piece>> {
     if text.contains('\0') {
         return None;
     }
-    let tokens = pg_query::scan_tokens(text).ok()?;
+    let tokens = scan_tokens(text)?;
     let mut pieces = Vec::new();
     let (mut depth, mut atomic) = (0usize, 0usize);
     let mut start = 0usize;
@@ -485,6 +485,111 @@ fn split_statements(text: &str) -> Option<Vec<Piece>> {
     Some(pieces)
 }
 
+/// PostgreSQL's scanner over `text`, `None` when it rejects it. Text that is only whitespace has
+/// no tokens (libpg_query returns a null array for it, which must not reach `scan_tokens`).
+fn scan_tokens(text: &str) -> Option<Vec<pg_query::protobuf::ScanToken>> {
+    if text
+        .bytes()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'\x0b'))
+    {
+        return Some(Vec::new());
+    }
+    pg_query::scan_tokens(text).ok()
+}
+
+/// Where to cut a large script into pieces of about `target` bytes that can be parsed one at a
+/// time: each cut is just past a top-level `;`, so every piece is whole statements and parsing
+/// the pieces gives the same statements as parsing the text at once, with memory bounded by the
+/// piece instead of the file. Returns the end offsets of the pieces (the last is `text.len()`).
+///
+/// A window of the text is scanned with PostgreSQL's scanner; the tokens before a cut inside a
+/// string or comment lex the same as in the whole text, and a window the scanner rejects (the
+/// cut fell inside a quote) is widened until it does not. Text without a usable `;` (an unclosed
+/// parenthesis) stays one piece.
+pub fn chunk_ends(text: &str, target: usize) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut pos = 0usize;
+    let target = target.max(1);
+    if text.contains('\0') {
+        return vec![text.len()];
+    }
+    while text.len() - pos > target {
+        let mut window = target;
+        loop {
+            let mut end = (pos + window).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            if end >= text.len() {
+                ends.push(text.len());
+                return ends;
+            }
+            if let Some(cut) = last_top_level_semicolon(&text[pos..end]) {
+                pos += cut + 1;
+                ends.push(pos);
+                break;
+            }
+            window = window.saturating_mul(2);
+        }
+    }
+    ends.push(text.len());
+    ends
+}
+
+/// Offset of the last `;` of `text` outside parentheses and `BEGIN ATOMIC` bodies, if the
+/// scanner accepts the text.
+fn last_top_level_semicolon(text: &str) -> Option<usize> {
+    use pg_query::protobuf::Token;
+    let tokens = scan_tokens(text)?;
+    let (mut depth, mut atomic) = (0usize, 0usize);
+    let mut prev = Token::Nul as i32;
+    let mut last = None;
+    for t in &tokens {
+        let tok = t.token;
+        if tok == Token::Ascii40 as i32 {
+            depth += 1;
+        } else if tok == Token::Ascii41 as i32 {
+            depth = depth.saturating_sub(1);
+        } else if (tok == Token::Atomic as i32 && prev == Token::BeginP as i32)
+            || (atomic > 0 && tok == Token::Case as i32)
+        {
+            atomic += 1;
+        } else if atomic > 0 && tok == Token::EndP as i32 {
+            atomic -= 1;
+        } else if tok == Token::Ascii59 as i32 && depth == 0 && atomic == 0 {
+            last = usize::try_from(t.start).ok();
+        }
+        if tok != Token::SqlComment as i32 && tok != Token::CComment as i32 {
+            prev = tok;
+        }
+    }
+    last
+}
+
+impl ParsedSql {
+    /// Moves a piece's parse to its place in the whole text: byte offsets grow by `bytes` and
+    /// statement indices (of suppressions) by `statements`.
+    pub fn shift(&mut self, bytes: usize, statements: usize) {
+        for s in &mut self.statements {
+            s.start += bytes;
+            s.end += bytes;
+            s.base += bytes;
+        }
+        for e in &mut self.errors {
+            e.offset += bytes;
+            e.statement_start += bytes;
+            e.statement_end += bytes;
+        }
+        for s in &mut self.suppressions {
+            s.start += bytes;
+            s.end += bytes;
+            if let SuppressionScope::Statement(Some(i)) = &mut s.scope {
+                *i += statements;
+            }
+        }
+    }
+}
+
 /// The first token of `text` that is neither inside a parsed statement nor inside a rejected
 /// one, if any: the invariant "nothing of the input is silently dropped" is
 /// `uncovered_token(text, &parse(text)).is_none()`. Comments and `;` need no cover. When the
@@ -506,7 +611,7 @@ pub fn uncovered_token(text: &str, parsed: &ParsedSql) -> Option<usize> {
     let tokens = if text.contains('\0') {
         None
     } else {
-        pg_query::scan_tokens(text).ok()
+        scan_tokens(text)
     };
     let Some(tokens) = tokens else {
         let (s, e) = trim_trivia(text, 0, text.len());
@@ -664,6 +769,32 @@ mod tests {
         let p = parse(text);
         assert_eq!(&text[p.errors[0].offset..=p.errors[0].offset], ")");
         assert!(matches!(p.statements[0].node, NodeEnum::IndexStmt(_)));
+    }
+
+    #[test]
+    fn chunked_parse_equals_whole_parse() {
+        let text = "CREATE TABLE a (id int);\n-- plumb:ignore x\nSELECT ';', $q$ ; $q$;\n\
+                    CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;\n\
+                    /* ; */ INSERT INTO a VALUES (1), (2);\nSELECT (1; SELECT 2);\nSELECT 3";
+        let whole = parse_abridged(text);
+        for target in 1..text.len() + 2 {
+            let ends = chunk_ends(text, target);
+            assert_eq!(ends.last(), Some(&text.len()));
+            let (mut from, mut spans, mut errors, mut supp) =
+                (0, Vec::new(), Vec::new(), Vec::new());
+            for end in ends {
+                let mut p = parse_abridged(&text[from..end]);
+                p.shift(from, spans.len());
+                spans.extend(p.statements.iter().map(|s| (s.start, s.end)));
+                errors.extend(p.errors);
+                supp.extend(p.suppressions);
+                from = end;
+            }
+            let want: Vec<_> = whole.statements.iter().map(|s| (s.start, s.end)).collect();
+            assert_eq!(spans, want, "target {target}");
+            assert_eq!(errors, whole.errors, "target {target}");
+            assert_eq!(supp, whole.suppressions, "target {target}");
+        }
     }
 
     #[test]

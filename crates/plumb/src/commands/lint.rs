@@ -62,17 +62,34 @@ pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
     let progress = super::spinner("reading migrations");
     let mut sets = load_sets(&args.paths, layout)?;
     exclude(&mut sets, &config.exclude)?;
-    progress.set_message(format!(
-        "linting {} scripts",
-        sets.iter()
-            .map(|s| s
-                .migrations
+    let scripts: usize = sets
+        .iter()
+        .map(|s| {
+            s.migrations
                 .iter()
                 .map(|m| m.scripts().count())
-                .sum::<usize>())
-            .sum::<usize>()
-    ));
-    let output = plumb_rules::lint(&sets, &settings, args.since.as_deref());
+                .sum::<usize>()
+        })
+        .sum();
+    progress.set_message(format!("linting {scripts} scripts"));
+    // The engine counts statements as it reads them; a terminal sees the count grow.
+    let read = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let output = std::thread::scope(|scope| {
+        if !progress.is_hidden() {
+            scope.spawn(|| {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let n = read.load(std::sync::atomic::Ordering::Relaxed);
+                    progress.set_message(format!("linting {scripts} scripts: {n} statements read"));
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+            });
+        }
+        let output =
+            plumb_rules::lint_with_progress(&sets, &settings, args.since.as_deref(), &read);
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        output
+    });
     progress.finish_and_clear();
 
     let sources: BTreeMap<String, String> = if format == Format::Text || format == Format::Markdown

@@ -53,6 +53,10 @@ CREATE INDEX accounts_lower_name_idx ON accounts (lower("Name"));
 CREATE INDEX ON accounts (created_at) WHERE kind = 'pro';
 CREATE UNIQUE INDEX accounts_contact_key ON accounts (contact) INCLUDE (kind);
 CREATE INDEX accounts_flags_gin ON accounts USING gin (flags);
+CREATE INDEX accounts_kind_pattern_idx ON accounts (kind varchar_pattern_ops);
+CREATE INDEX accounts_contact_c_idx ON accounts (contact COLLATE "C" DESC, created_at NULLS FIRST);
+CREATE INDEX accounts_score_desc_idx ON accounts (score DESC NULLS LAST, id DESC, ratio ASC NULLS LAST);
+CREATE INDEX accounts_name_ops_idx ON accounts ("Name" COLLATE pg_catalog."default" text_pattern_ops);
 CREATE INDEX invoices_account_id_idx ON app.invoices (account_id, status);
 ALTER INDEX app.invoices_account_id_idx RENAME TO invoices_account_status_idx;
 

@@ -101,7 +101,7 @@ impl Rule for MissingPrimaryKey {
                     Some(format!(
                         "ALTER TABLE {table} DROP CONSTRAINT {};\n{}",
                         ident(&pkey),
-                        crate::review::create_index_sql(cx, i)
+                        crate::fix::create_index_sql(cx.catalog, i)
                     )),
                     Applicability::Safe,
                 )

@@ -55,6 +55,7 @@ impl Rule for DropIndexNonConcurrently {
             return;
         }
         let mut tables = Vec::new();
+        let mut known = Vec::new();
         for obj in &d.objects {
             let Some(NodeEnum::List(l)) = obj.node.as_ref() else {
                 continue;
@@ -62,6 +63,9 @@ impl Rule for DropIndexNonConcurrently {
             let Some(name) = QualifiedName::from_parts(&plumb_sql::ast::strings(&l.items)) else {
                 continue;
             };
+            if let Some(idx) = cx.catalog.indexes.get(&name) {
+                known.push(idx.clone());
+            }
             match cx.catalog.indexes.get(&name) {
                 Some(idx) if cx.is_existing(&idx.table) => tables.push(idx.table.clone()),
                 Some(_) => {}
@@ -90,10 +94,21 @@ impl Rule for DropIndexNonConcurrently {
         );
         if d.objects.len() == 1 {
             if let Some(sql) = sql_of(&NodeEnum::DropStmt(concurrent)) {
+                // The rollback rebuilds the index exactly as the migrations before defined it;
+                // an index they never created cannot be rebuilt from here.
+                let rollback = known
+                    .first()
+                    .map(|idx| crate::fix::create_index_sql(cx.catalog, idx));
+                if rollback.is_none() {
+                    f.notes.push(
+                        "the index is not created by the migrations before this one, so plumb cannot write the CREATE INDEX that rebuilds it; keep its definition (pg_get_indexdef) before dropping it"
+                            .to_owned(),
+                    );
+                }
                 f.fix = Some(fix(
                     "drop the index concurrently",
                     sql,
-                    Some("-- recreate the index with its original CREATE INDEX CONCURRENTLY statement\nSELECT 1;".to_owned()),
+                    rollback,
                     Applicability::Unsafe,
                 ));
             }

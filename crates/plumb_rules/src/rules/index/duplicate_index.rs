@@ -5,8 +5,9 @@ use plumb_diagnostics::{Applicability, Finding};
 
 use crate::context::fix;
 use crate::fix::table_sql;
+use crate::fix::{create_index_sql, drop_index_sql};
 use crate::registry::Rule;
-use crate::review::{create_index_sql, drop_index_sql, human_bytes, SchemaContext};
+use crate::review::{human_bytes, SchemaContext};
 
 declare_rule! {
     /// ## What it does
@@ -50,8 +51,16 @@ declare_rule! {
     }
 }
 
-/// What makes two indexes the same: method, key columns, INCLUDE columns, predicate.
-type Signature<'a> = (&'a str, &'a [String], &'a [String], Option<&'a str>);
+/// What makes two indexes the same: method, key columns with their collation, operator class
+/// and ordering, INCLUDE columns, predicate. An index on `name COLLATE "C"` or with
+/// `text_pattern_ops` serves queries an index on plain `name` cannot, so it is no duplicate.
+type Signature<'a> = (
+    &'a str,
+    &'a [String],
+    &'a [plumb_catalog::IndexKeyOptions],
+    &'a [String],
+    Option<&'a str>,
+);
 
 impl Rule for DuplicateIndex {
     fn lints_migrations(&self) -> bool {
@@ -68,7 +77,13 @@ impl Rule for DuplicateIndex {
             for i in cx.indexes_of(&t.name) {
                 if i.valid {
                     groups
-                        .entry((&i.method, &i.columns, &i.include, i.predicate.as_deref()))
+                        .entry((
+                            &i.method,
+                            &i.columns,
+                            &i.key_options,
+                            &i.include,
+                            i.predicate.as_deref(),
+                        ))
                         .or_default()
                         .push(i);
                 }
@@ -107,7 +122,7 @@ impl Rule for DuplicateIndex {
                     f.fix = Some(fix(
                         "Drop the duplicate without blocking queries",
                         drop_index_sql(dup),
-                        Some(create_index_sql(cx, dup)),
+                        Some(create_index_sql(cx.catalog, dup)),
                         Applicability::Safe,
                     ));
                     out.push(f);

@@ -2,8 +2,9 @@ use plumb_diagnostics::{Applicability, Finding};
 
 use crate::context::fix;
 use crate::fix::table_sql;
+use crate::fix::{create_index_sql, drop_index_sql};
 use crate::registry::Rule;
-use crate::review::{create_index_sql, drop_index_sql, SchemaContext};
+use crate::review::SchemaContext;
 
 declare_rule! {
     /// ## What it does
@@ -71,7 +72,7 @@ impl Rule for InvalidIndex {
             f.help = "Drop it and build it again concurrently".to_owned();
             f.fix = Some(fix(
                 "Rebuild the index without blocking writes",
-                format!("{}\n{}", drop_index_sql(i), create_index_sql(cx, i)),
+                format!("{}\n{}", drop_index_sql(i), create_index_sql(cx.catalog, i)),
                 Some(drop_index_sql(i)),
                 Applicability::Safe,
             ));

@@ -2,8 +2,9 @@ use plumb_diagnostics::{Applicability, Finding};
 
 use crate::context::fix;
 use crate::fix::table_sql;
+use crate::fix::{create_index_sql, drop_index_sql};
 use crate::registry::Rule;
-use crate::review::{create_index_sql, drop_index_sql, human_bytes, SchemaContext};
+use crate::review::{human_bytes, SchemaContext};
 
 declare_rule! {
     /// ## What it does
@@ -73,6 +74,7 @@ impl Rule for RedundantIndex {
                         && long.valid
                         && long.columns.len() > short.columns.len()
                         && long.columns.starts_with(&short.columns)
+                        && same_key_options(short, long)
                         && long.predicate == short.predicate
                         && short
                             .include
@@ -105,11 +107,21 @@ impl Rule for RedundantIndex {
                 f.fix = Some(fix(
                     "Drop the redundant index without blocking queries",
                     drop_index_sql(short),
-                    Some(create_index_sql(cx, short)),
+                    Some(create_index_sql(cx.catalog, short)),
                     Applicability::Safe,
                 ));
                 out.push(f);
             }
         }
     }
+}
+
+/// Whether the keys of `short` are collated, compared and ordered like the same keys of `long`:
+/// an index with another collation or operator class serves other queries (`LIKE 'a%'` with
+/// `text_pattern_ops`), so dropping it would be wrong.
+fn same_key_options(short: &plumb_catalog::Index, long: &plumb_catalog::Index) -> bool {
+    let default = plumb_catalog::IndexKeyOptions::default();
+    (0..short.columns.len()).all(|k| {
+        short.key_options.get(k).unwrap_or(&default) == long.key_options.get(k).unwrap_or(&default)
+    })
 }

@@ -2,8 +2,9 @@ use plumb_diagnostics::{Applicability, Finding, Severity};
 
 use crate::context::fix;
 use crate::fix::table_sql;
+use crate::fix::{create_index_sql, drop_index_sql};
 use crate::registry::Rule;
-use crate::review::{create_index_sql, drop_index_sql, human_bytes, SchemaContext};
+use crate::review::{human_bytes, SchemaContext};
 
 declare_rule! {
     /// ## What it does
@@ -112,7 +113,7 @@ impl Rule for UnusedIndex {
             f.fix = Some(fix(
                 "Drop the unused index without blocking queries",
                 drop_index_sql(i),
-                Some(create_index_sql(cx, i)),
+                Some(create_index_sql(cx.catalog, i)),
                 Applicability::Safe,
             ));
             out.push(f);

@@ -73,12 +73,24 @@ impl Rule for MissingLockTimeout {
         }
         f.lock = Some(lock.describe());
         f.help = "Set lock_timeout at the top of the migration so a blocked lock fails fast and can be retried".to_owned();
-        f.fix = Some(fix(
+        // Inside a transaction block, SET LOCAL keeps the setting from leaking into the rest of
+        // the session (a pooled connection, the runner's own statements) after COMMIT.
+        let (set, rollback) = if s.in_transaction {
+            (
+                "SET LOCAL lock_timeout = '5s';",
+                "SET LOCAL lock_timeout = DEFAULT;",
+            )
+        } else {
+            ("SET lock_timeout = '5s';", "RESET lock_timeout;")
+        };
+        let mut fx = fix(
             "set a lock_timeout first",
-            "SET lock_timeout = '5s';",
-            Some("RESET lock_timeout;".to_owned()),
+            set,
+            Some(rollback.to_owned()),
             Applicability::Safe,
-        ));
+        );
+        fx.placement = plumb_diagnostics::Placement::Before;
+        f.fix = Some(fx);
         out.push(f);
     }
 }

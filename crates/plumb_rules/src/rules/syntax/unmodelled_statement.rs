@@ -70,6 +70,7 @@ impl Rule for UnmodelledStatement {
                 notes: Vec::new(),
                 fix: None,
                 label: None,
+                irreversible: None,
             });
         }
     }
