@@ -80,6 +80,7 @@ pub struct StatementContext<'a> {
     pub alter_cmds: &'a [(QualifiedName, &'a plumb_sql::protobuf::AlterTableCmd)],
     pub(crate) new_tables: &'a BTreeSet<QualifiedName>,
     pub(crate) new_columns: &'a BTreeSet<(QualifiedName, String)>,
+    pub(crate) copied_from: &'a BTreeSet<QualifiedName>,
 }
 
 impl StatementContext<'_> {
@@ -106,6 +107,12 @@ impl StatementContext<'_> {
     pub fn is_new_column(&self, table: &QualifiedName, column: &str) -> bool {
         self.new_columns
             .contains(&(table.clone(), column.to_owned()))
+    }
+
+    /// Whether an earlier statement of this migration copied the rows of `table` into another
+    /// table (copy-and-swap): dropping it then loses no data the migration has not kept.
+    pub fn rows_copied_from(&self, table: &QualifiedName) -> bool {
+        self.copied_from.contains(table)
     }
 
     /// A new finding of `meta` on the whole statement.

@@ -237,6 +237,29 @@ fn lint_set(
 struct Fresh {
     tables: BTreeSet<QualifiedName>,
     columns: BTreeSet<(QualifiedName, String)>,
+    /// Tables whose rows an earlier statement of this migration copied elsewhere
+    /// (`INSERT INTO ... SELECT ... FROM t`, `CREATE TABLE ... AS SELECT ... FROM t`).
+    copied_from: BTreeSet<QualifiedName>,
+}
+
+/// The tables a SELECT reads in its FROM clause (joins included, subqueries not).
+fn select_sources(select: &protobuf::SelectStmt, out: &mut BTreeSet<QualifiedName>) {
+    fn walk(n: &protobuf::Node, out: &mut BTreeSet<QualifiedName>) {
+        match n.node.as_ref() {
+            Some(NodeEnum::RangeVar(rv)) => {
+                out.insert(QualifiedName::from_range_var(rv));
+            }
+            Some(NodeEnum::JoinExpr(j)) => {
+                for side in [&j.larg, &j.rarg].into_iter().flatten() {
+                    walk(side, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    for f in &select.from_clause {
+        walk(f, out);
+    }
 }
 
 /// Per-script transaction and timeout state.
@@ -353,6 +376,7 @@ impl Run<'_> {
                             alter_cmds: &alter_cmds,
                             new_tables: &fresh.tables,
                             new_columns: &fresh.columns,
+                            copied_from: &fresh.copied_from,
                         };
                         let mut buf = Vec::new();
                         for rule in rules {
@@ -685,6 +709,13 @@ fn is_large_dml(node: &NodeEnum, fresh: &Fresh) -> bool {
 
 fn record_fresh(node: &NodeEnum, catalog: &Catalog, fresh: &mut Fresh) {
     match node {
+        NodeEnum::InsertStmt(i) => {
+            if let Some(NodeEnum::SelectStmt(sel)) =
+                i.select_stmt.as_deref().and_then(|n| n.node.as_ref())
+            {
+                select_sources(sel, &mut fresh.copied_from);
+            }
+        }
         NodeEnum::CreateStmt(c) => {
             if let Some(rv) = &c.relation {
                 let name = QualifiedName::from_range_var(rv);
@@ -696,6 +727,11 @@ fn record_fresh(node: &NodeEnum, catalog: &Catalog, fresh: &mut Fresh) {
         NodeEnum::CreateTableAsStmt(c) => {
             if let Some(rel) = c.into.as_ref().and_then(|i| i.rel.as_ref()) {
                 fresh.tables.insert(QualifiedName::from_range_var(rel));
+            }
+            if let Some(NodeEnum::SelectStmt(sel)) =
+                c.query.as_deref().and_then(|n| n.node.as_ref())
+            {
+                select_sources(sel, &mut fresh.copied_from);
             }
         }
         NodeEnum::ViewStmt(v) => {

@@ -89,3 +89,196 @@ pub fn drop_index_sql(index: &plumb_catalog::Index) -> String {
         table_sql(&index.name)
     )
 }
+
+/// An expand-and-contract replacement for changing a column in place: a new column is added,
+/// backfilled in batches, given the old column's NOT NULL (through a NOT VALID check, so no long
+/// lock) and DEFAULT, and the sequence the old column owns; then either swapped in under the old
+/// name (`swap`, for a type change: the old column stays as `<col>_old` with its NOT NULL and
+/// DEFAULT dropped, so writes that no longer set it still work) or left as the new name while
+/// the old column is dropped in a later release (a rename). The rollback undoes every step, so
+/// the catalog is as before (column order aside). Indexes and constraints on the old column are
+/// not carried over; they are listed in the returned notes.
+pub struct ExpandContract<'a> {
+    /// The table.
+    pub table: &'a plumb_catalog::QualifiedName,
+    /// The column as it is before the change (from the catalog), or just its name.
+    pub old: &'a plumb_catalog::Column,
+    /// The new column's name (for a swap: the temporary name).
+    pub new_name: &'a str,
+    /// The new column's type.
+    pub new_type: &'a str,
+    /// Swap the new column in under the old name (type change) instead of dropping the old one.
+    pub swap: bool,
+}
+
+impl ExpandContract<'_> {
+    /// The fix SQL, its rollback, and notes on what is not carried over.
+    pub fn build(&self, catalog: &plumb_catalog::Catalog) -> (String, String, Vec<String>) {
+        let t = table_sql(self.table);
+        let old = ident(&self.old.name);
+        let new = ident(self.new_name);
+        let parked = ident(&format!("{}_old", self.old.name));
+        let check = ident(&format!("{}_not_null", self.new_name));
+        let cast = if self.swap {
+            format!("{old}::{}", self.new_type)
+        } else {
+            old.clone()
+        };
+        let sequence = catalog
+            .sequences
+            .values()
+            .find(|s| {
+                s.owned_by
+                    .as_ref()
+                    .is_some_and(|(tb, c)| tb == self.table && *c == self.old.name)
+            })
+            .map(|s| table_sql(&s.name));
+        let mut sql = step(
+            1,
+            "add the new column (catalog-only); the application writes both from now on",
+        );
+        sql.push_str(&format!(
+            "ALTER TABLE {t} ADD COLUMN {new} {};\n",
+            self.new_type
+        ));
+        if self.old.not_null {
+            sql.push_str(&format!(
+                "ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({new} IS NOT NULL) NOT VALID;\n"
+            ));
+        }
+        sql.push_str(&step(
+            2,
+            "backfill in batches outside the DDL transaction; repeat until it updates no row",
+        ));
+        sql.push_str(&batch_update(
+            &t,
+            &format!("{new} = {cast}"),
+            &format!("{new} IS NULL AND {old} IS NOT NULL"),
+        ));
+        sql.push('\n');
+        sql.push_str(&step(
+            3,
+            if self.swap {
+                "once every reader handles the new type: carry the column's rules over and swap the names in one short transaction"
+            } else {
+                "carry the column's rules over; then the application reads the new column"
+            },
+        ));
+        if self.old.not_null {
+            // PostgreSQL 12+ uses the validated check to skip SET NOT NULL's scan.
+            sql.push_str(&format!(
+                "ALTER TABLE {t} VALIDATE CONSTRAINT {check};\nALTER TABLE {t} ALTER COLUMN {new} SET NOT NULL;\nALTER TABLE {t} DROP CONSTRAINT {check};\n"
+            ));
+        }
+        if let Some(d) = &self.old.default {
+            sql.push_str(&format!(
+                "ALTER TABLE {t} ALTER COLUMN {new} SET DEFAULT {d};\n"
+            ));
+        }
+        let mut rollback = String::new();
+        let final_name = if self.swap {
+            sql.push_str(&format!(
+                "ALTER TABLE {t} RENAME COLUMN {old} TO {parked};\nALTER TABLE {t} RENAME COLUMN {new} TO {old};\n"
+            ));
+            if self.old.not_null {
+                sql.push_str(&format!(
+                    "ALTER TABLE {t} ALTER COLUMN {parked} DROP NOT NULL;\n"
+                ));
+            }
+            if self.old.default.is_some() {
+                sql.push_str(&format!(
+                    "ALTER TABLE {t} ALTER COLUMN {parked} DROP DEFAULT;\n"
+                ));
+            }
+            old.clone()
+        } else {
+            new.clone()
+        };
+        if let Some(s) = &sequence {
+            sql.push_str(&format!("ALTER SEQUENCE {s} OWNED BY {t}.{final_name};\n"));
+        }
+        if self.swap {
+            sql.push_str(&format!(
+                "-- Step 4: in a later release, once nothing writes it: ALTER TABLE {t} DROP COLUMN {parked};"
+            ));
+            // Undo, last step first: the parked column gets back what the new one was given
+            // and any rows written since the swap, then takes its name back.
+            if let Some(s) = &sequence {
+                rollback.push_str(&format!("ALTER SEQUENCE {s} OWNED BY {t}.{parked};\n"));
+            }
+            rollback.push_str(&batch_update(
+                &t,
+                &format!("{parked} = {old}::{}", self.old.type_name),
+                &format!("{parked} IS NULL AND {old} IS NOT NULL"),
+            ));
+            rollback.push('\n');
+            if let Some(d) = &self.old.default {
+                rollback.push_str(&format!(
+                    "ALTER TABLE {t} ALTER COLUMN {parked} SET DEFAULT {d};\n"
+                ));
+            }
+            if self.old.not_null {
+                rollback.push_str(&format!(
+                    "ALTER TABLE {t} ALTER COLUMN {parked} SET NOT NULL;\n"
+                ));
+            }
+            rollback.push_str(&format!(
+                "ALTER TABLE {t} RENAME COLUMN {old} TO {new};\nALTER TABLE {t} RENAME COLUMN {parked} TO {old};\nALTER TABLE {t} DROP COLUMN {new};"
+            ));
+        } else {
+            sql.push_str(&step(
+                4,
+                "in a later release, once nothing uses the old column",
+            ));
+            sql.push_str(&format!("ALTER TABLE {t} DROP COLUMN {old};"));
+            rollback.push_str(&format!(
+                "ALTER TABLE {t} ADD COLUMN {old} {};\n",
+                self.old.type_name
+            ));
+            rollback.push_str(&batch_update(
+                &t,
+                &format!("{old} = {new}"),
+                &format!("{old} IS NULL AND {new} IS NOT NULL"),
+            ));
+            rollback.push('\n');
+            if let Some(d) = &self.old.default {
+                rollback.push_str(&format!(
+                    "ALTER TABLE {t} ALTER COLUMN {old} SET DEFAULT {d};\n"
+                ));
+            }
+            if self.old.not_null {
+                rollback.push_str(&format!(
+                    "ALTER TABLE {t} ALTER COLUMN {old} SET NOT NULL;\n"
+                ));
+            }
+            if let Some(s) = &sequence {
+                rollback.push_str(&format!("ALTER SEQUENCE {s} OWNED BY {t}.{old};\n"));
+            }
+            rollback.push_str(&format!("ALTER TABLE {t} DROP COLUMN {new};"));
+        }
+        let mut notes = Vec::new();
+        let on_old = |cols: &[String]| cols.contains(&self.old.name);
+        for i in catalog
+            .indexes
+            .values()
+            .filter(|i| i.table == *self.table && on_old(&i.columns))
+        {
+            notes.push(format!(
+                "index {} is on the old column: build the same index on the new one (CREATE INDEX CONCURRENTLY) before the switch",
+                table_sql(&i.name)
+            ));
+        }
+        if let Some(tb) = catalog.table(self.table) {
+            for c in tb.constraints.iter().filter(|c| on_old(&c.columns)) {
+                notes.push(format!(
+                    "constraint {} is on the old column: add it for the new column (NOT VALID, then VALIDATE) before the switch",
+                    ident(&c.name)
+                ));
+            }
+        }
+        if self.old.identity.is_some() {
+            notes.push("the old column is an identity column: make the new one identity too (ALTER TABLE ... ALTER COLUMN ... ADD GENERATED ... AS IDENTITY, restarted past the current value)".to_owned());
+        }
+        (sql, rollback, notes)
+    }
+}

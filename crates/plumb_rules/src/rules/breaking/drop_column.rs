@@ -75,6 +75,7 @@ impl Rule for DropColumn {
                 Some(format!("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {c} {}; -- data must be restored from a backup", type_name.unwrap_or_else(|| "text".to_owned()))),
                 Applicability::DisplayOnly,
             ));
+            f.irreversible = Some("the column's values are deleted with it: no rollback can restore them, only a backup".to_owned());
             out.push(f);
         }
     }

@@ -51,6 +51,9 @@ impl Rule for DropDatabase {
         );
         f.help = "Remove it from the migration; drop databases by hand after a verified backup"
             .to_owned();
+        f.irreversible = Some(
+            "the whole database is deleted: no rollback can restore it, only a backup".to_owned(),
+        );
         out.push(f);
     }
 }

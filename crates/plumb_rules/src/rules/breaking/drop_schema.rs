@@ -82,6 +82,7 @@ impl Rule for DropSchema {
             if !tables.is_empty() {
                 f.notes.push(format!("tables: {}", tables.join(", ")));
             }
+            f.irreversible = Some("every object in the schema and its data is deleted: no rollback can restore them, only a backup".to_owned());
             out.push(f);
         }
     }

@@ -78,6 +78,14 @@ impl Rule for DropTable {
                         .to_owned(),
                 );
             }
+            if cx.rows_copied_from(&table) {
+                // Copy-and-swap: the rows live on in the table they were copied into.
+                f.severity = plumb_diagnostics::Severity::Medium;
+                f.notes.push(
+                    "an earlier statement of this migration copied its rows into another table"
+                        .to_owned(),
+                );
+            }
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help = "Stop using the table first; rename it aside and drop it in a later release once a backup is verified".to_owned();
             f.fix = Some(fix(
@@ -96,6 +104,10 @@ impl Rule for DropTable {
                 )),
                 Applicability::DisplayOnly,
             ));
+            f.irreversible = Some(
+                "the table's rows are deleted with it: no rollback can restore them, only a backup"
+                    .to_owned(),
+            );
             out.push(f);
         }
     }

@@ -4,7 +4,7 @@ use plumb_sql::protobuf::ObjectType;
 use plumb_sql::NodeEnum;
 
 use crate::context::{fix, StatementContext};
-use crate::fix::{batch_update, ident, step, table_sql};
+use crate::fix::{ident, table_sql};
 use crate::registry::Rule;
 
 declare_rule! {
@@ -61,31 +61,36 @@ impl Rule for RenameColumn {
         }
         let t = table_sql(&table);
         let (old, new) = (ident(&r.subname), ident(&r.newname));
-        let type_name = cx
+        let current = cx
             .catalog
             .table(&table)
             .and_then(|tb| tb.column(&r.subname))
-            .map_or_else(
-                || "text /* the column's type */".to_owned(),
-                |c| c.type_name.clone(),
-            );
+            .cloned();
         let mut f = cx.finding(
             &Self::META,
             format!("renaming {t}.{old} to {new} breaks every running query that uses {old}"),
         );
         f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
         f.help = "Expand and contract: add the new column, write both, backfill, move reads, drop the old column in a later release".to_owned();
-        let sql = format!(
-            "{}ALTER TABLE {t} ADD COLUMN {new} {type_name};\n{}{}\n{}ALTER TABLE {t} DROP COLUMN {old};",
-            step(1, "release 1: add the new column; the application writes both"),
-            step(2, "backfill in batches; then the application reads the new column"),
-            batch_update(&t, &format!("{new} = {old}"), &format!("{new} IS NULL AND {old} IS NOT NULL")),
-            step(3, "release 2, once nothing uses the old column"),
-        );
+        let Some(current) = current else {
+            // The column's type is unknown here: the expand-and-contract steps cannot be written.
+            f.notes.push("the column is not created by the migrations before this one, so plumb cannot write the expand-and-contract steps (their type, NOT NULL and DEFAULT)".to_owned());
+            out.push(f);
+            return;
+        };
+        let (sql, rollback, notes) = crate::fix::ExpandContract {
+            table: &table,
+            old: &current,
+            new_name: &r.newname,
+            new_type: &current.type_name,
+            swap: false,
+        }
+        .build(cx.catalog);
+        f.notes.extend(notes);
         f.fix = Some(fix(
             "expand and contract instead of renaming",
             sql,
-            Some(format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {new};")),
+            Some(rollback),
             Applicability::DisplayOnly,
         ));
         out.push(f);

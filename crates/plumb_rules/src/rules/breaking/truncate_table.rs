@@ -78,6 +78,7 @@ impl Rule for TruncateTable {
                 "CASCADE also empties every table that references these by foreign key".to_owned(),
             );
         }
+        f.irreversible = Some("the rows are deleted once the transaction commits: no rollback can restore them, only a backup".to_owned());
         out.push(f);
     }
 }

@@ -115,7 +115,15 @@ impl Rule for AddForeignKeyValidates {
                             &column_list(&c.pk_attrs)
                         )
                     );
-                    out.push(finding(cx, &Self::META, table, &refd, &t, &name, &add));
+                    let mut f = finding(cx, &Self::META, table, &refd, &t, &name, &add);
+                    // Undoing the fix removes the column it added, and the key with it.
+                    if let Some(fx) = f.fix.as_mut() {
+                        fx.rollback = Some(format!(
+                            "ALTER TABLE {t} DROP COLUMN IF EXISTS {};",
+                            ident(&col.colname)
+                        ));
+                    }
+                    out.push(f);
                 }
             }
         }

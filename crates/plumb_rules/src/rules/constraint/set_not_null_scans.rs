@@ -63,6 +63,15 @@ impl Rule for SetNotNullScans {
             if proven && cx.pg_version() >= 12 {
                 continue;
             }
+            // SET NOT NULL on a column that already is NOT NULL changes nothing and scans nothing.
+            let already = cx
+                .catalog
+                .table(table)
+                .and_then(|t| t.column(&cmd.name))
+                .is_some_and(|c| c.not_null);
+            if already {
+                continue;
+            }
             // A column added NOT NULL-able in this migration and backfilled is still a full scan.
             let t = table_sql(table);
             let c = ident(&cmd.name);

@@ -70,10 +70,13 @@ impl Rule for InvalidIndex {
                 ),
             );
             f.help = "Drop it and build it again concurrently".to_owned();
+            // No rollback: the state before is a failed build, which cannot be made on purpose,
+            // and the rebuilt index is what that build meant to create.
+            f.notes.push("no rollback: an invalid index cannot be recreated, and the rebuilt one is what the failed build was for (drop it with DROP INDEX CONCURRENTLY if it is not wanted)".to_owned());
             f.fix = Some(fix(
                 "Rebuild the index without blocking writes",
                 format!("{}\n{}", drop_index_sql(i), create_index_sql(cx.catalog, i)),
-                Some(drop_index_sql(i)),
+                None,
                 Applicability::Safe,
             ));
             out.push(f);

@@ -4,7 +4,7 @@ use plumb_sql::protobuf::{self, AlterTableType};
 use plumb_sql::NodeEnum;
 
 use crate::context::{fix, StatementContext};
-use crate::fix::{batch_update, ident, step, table_sql};
+use crate::fix::{ident, table_sql};
 use crate::registry::Rule;
 use crate::rules::subtype;
 
@@ -143,19 +143,26 @@ impl Rule for AlterColumnTypeRewrite {
             if old.as_deref().is_some_and(|o| o == "timestamp") && new == "timestamptz" {
                 f.notes.push("timestamp to timestamptz skips the rewrite only when the session TimeZone is UTC (PostgreSQL 12+)".to_owned());
             }
-            let tmp = ident(&format!("{}_new", cmd.name));
-            let sql = format!(
-                "{}ALTER TABLE {t} ADD COLUMN {tmp} {new};\n{}{}\n{}ALTER TABLE {t} RENAME COLUMN {c} TO {};\nALTER TABLE {t} RENAME COLUMN {tmp} TO {c};",
-                step(1, "add the new column (catalog-only); keep it in sync from the application or a trigger"),
-                step(2, "backfill in batches outside the DDL transaction; repeat until no rows are updated"),
-                batch_update(&t, &format!("{tmp} = {c}::{new}"), &format!("{tmp} IS NULL")),
-                step(3, "once every reader uses the new type: swap the names in one short transaction"),
-                ident(&format!("{}_old", cmd.name)),
-            );
+            let tmp = format!("{}_new", cmd.name);
+            let current = cx
+                .catalog
+                .table(table)
+                .and_then(|t| t.column(&cmd.name))
+                .cloned()
+                .unwrap_or_else(|| plumb_catalog::Column::new(&cmd.name, &new));
+            let (sql, rollback, notes) = crate::fix::ExpandContract {
+                table,
+                old: &current,
+                new_name: &tmp,
+                new_type: &new,
+                swap: true,
+            }
+            .build(cx.catalog);
+            f.notes.extend(notes);
             f.fix = Some(fix(
                 "expand and contract instead of rewriting",
                 sql,
-                Some(format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {tmp};")),
+                Some(rollback),
                 Applicability::DisplayOnly,
             ));
             out.push(f);
