@@ -428,37 +428,22 @@ struct Piece {
 /// even one without a keyword, so nothing of the input can be dropped. `None` when the scanner
 /// rejects the text (an unterminated quote or comment, a NUL byte).
 fn split_statements(text: &str) -> Option<Vec<Piece>> {
-    use pg_query::protobuf::Token;
     if text.contains('\0') {
         return None;
     }
     let tokens = scan_tokens(text)?;
     let mut pieces = Vec::new();
-    let (mut depth, mut atomic) = (0usize, 0usize);
+    let mut nesting = Nesting::default();
     let mut start = 0usize;
     let mut inner = Vec::new();
-    let mut prev = Token::Nul as i32;
     let mut seen_token = false;
     for t in &tokens {
-        let (Ok(s), Ok(_)) = (usize::try_from(t.start), usize::try_from(t.end)) else {
+        let Ok(s) = usize::try_from(t.start) else {
             continue;
         };
-        let tok = t.token;
-        if tok == Token::SqlComment as i32 || tok == Token::CComment as i32 {
-            continue;
-        }
-        if tok == Token::Ascii40 as i32 {
-            depth += 1;
-        } else if tok == Token::Ascii41 as i32 {
-            depth = depth.saturating_sub(1);
-        } else if (tok == Token::Atomic as i32 && prev == Token::BeginP as i32)
-            || (atomic > 0 && tok == Token::Case as i32)
-        {
-            atomic += 1;
-        } else if atomic > 0 && tok == Token::EndP as i32 {
-            atomic -= 1;
-        } else if tok == Token::Ascii59 as i32 {
-            if depth == 0 && atomic == 0 {
+        match nesting.step(t.token) {
+            Step::Comment => continue,
+            Step::Boundary => {
                 if seen_token {
                     pieces.push(Piece {
                         start,
@@ -468,13 +453,12 @@ fn split_statements(text: &str) -> Option<Vec<Piece>> {
                 }
                 start = s + 1;
                 seen_token = false;
-                prev = tok;
                 continue;
             }
-            inner.push(s);
+            Step::InnerSemicolon => inner.push(s),
+            Step::Other => {}
         }
         seen_token = true;
-        prev = tok;
     }
     if seen_token {
         pieces.push(Piece {
@@ -484,6 +468,55 @@ fn split_statements(text: &str) -> Option<Vec<Piece>> {
         });
     }
     Some(pieces)
+}
+
+/// Where a token stream stands relative to statement boundaries, tracked as psql does:
+/// parenthesis depth (never below zero) and `BEGIN ATOMIC ... END` bodies (with their `CASE ...
+/// END`s), in which a `;` does not end the statement.
+#[derive(Default)]
+struct Nesting {
+    depth: usize,
+    atomic: usize,
+    prev: i32,
+}
+
+/// What one token is to [`Nesting`].
+enum Step {
+    Comment,
+    /// A `;` that ends a statement.
+    Boundary,
+    /// A `;` inside parentheses or a `BEGIN ATOMIC` body.
+    InnerSemicolon,
+    Other,
+}
+
+impl Nesting {
+    fn step(&mut self, tok: i32) -> Step {
+        use pg_query::protobuf::Token;
+        if tok == Token::SqlComment as i32 || tok == Token::CComment as i32 {
+            return Step::Comment;
+        }
+        let mut step = Step::Other;
+        if tok == Token::Ascii40 as i32 {
+            self.depth += 1;
+        } else if tok == Token::Ascii41 as i32 {
+            self.depth = self.depth.saturating_sub(1);
+        } else if (tok == Token::Atomic as i32 && self.prev == Token::BeginP as i32)
+            || (self.atomic > 0 && tok == Token::Case as i32)
+        {
+            self.atomic += 1;
+        } else if self.atomic > 0 && tok == Token::EndP as i32 {
+            self.atomic -= 1;
+        } else if tok == Token::Ascii59 as i32 {
+            step = if self.depth == 0 && self.atomic == 0 {
+                Step::Boundary
+            } else {
+                Step::InnerSemicolon
+            };
+        }
+        self.prev = tok;
+        step
+    }
 }
 
 /// PostgreSQL's scanner over `text`, `None` when it rejects it. Text that is only whitespace has
@@ -540,28 +573,12 @@ pub fn chunk_ends(text: &str, target: usize) -> Vec<usize> {
 /// Offset of the last `;` of `text` outside parentheses and `BEGIN ATOMIC` bodies, if the
 /// scanner accepts the text.
 fn last_top_level_semicolon(text: &str) -> Option<usize> {
-    use pg_query::protobuf::Token;
     let tokens = scan_tokens(text)?;
-    let (mut depth, mut atomic) = (0usize, 0usize);
-    let mut prev = Token::Nul as i32;
+    let mut nesting = Nesting::default();
     let mut last = None;
     for t in &tokens {
-        let tok = t.token;
-        if tok == Token::Ascii40 as i32 {
-            depth += 1;
-        } else if tok == Token::Ascii41 as i32 {
-            depth = depth.saturating_sub(1);
-        } else if (tok == Token::Atomic as i32 && prev == Token::BeginP as i32)
-            || (atomic > 0 && tok == Token::Case as i32)
-        {
-            atomic += 1;
-        } else if atomic > 0 && tok == Token::EndP as i32 {
-            atomic -= 1;
-        } else if tok == Token::Ascii59 as i32 && depth == 0 && atomic == 0 {
+        if let Step::Boundary = nesting.step(t.token) {
             last = usize::try_from(t.start).ok();
-        }
-        if tok != Token::SqlComment as i32 && tok != Token::CComment as i32 {
-            prev = tok;
         }
     }
     last
