@@ -190,6 +190,23 @@ pub struct Fix {
     pub applicability: Applicability,
     /// Whether `sql` replaces the statement or goes before it.
     pub placement: Placement,
+    /// When `sql` is the statement's own text with these replacements (byte ranges of the
+    /// script), the replacements: fixes of several findings on one statement are then combined
+    /// into one statement with every replacement, instead of one copy of it per finding. Not
+    /// part of the machine output.
+    #[serde(skip)]
+    pub edits: Vec<Edit>,
+}
+
+/// One replacement in a script: bytes `start..end` become `text`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Edit {
+    /// First byte replaced.
+    pub start: usize,
+    /// Just past the last byte replaced.
+    pub end: usize,
+    /// The replacement.
+    pub text: String,
 }
 
 /// One problem found by one rule.

@@ -48,6 +48,7 @@ fn sample() -> (Vec<Finding>, BTreeMap<String, String>) {
             rollback: Some("DROP INDEX CONCURRENTLY IF EXISTS orders_user_idx;".into()),
             applicability: Applicability::Unsafe,
             placement: Placement::Replace,
+            edits: Vec::new(),
         }),
         label: None,
         irreversible: None,

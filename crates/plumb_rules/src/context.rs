@@ -172,5 +172,6 @@ pub fn fix(
         rollback,
         applicability,
         placement: plumb_diagnostics::Placement::Replace,
+        edits: Vec::new(),
     }
 }

@@ -382,6 +382,7 @@ impl Run<'_> {
                         for rule in rules {
                             rule.check_statement(&cx, &mut buf);
                         }
+                        combine_edits(&mut buf, &script.text, stmt.start, stmt.end);
                         findings.extend(buf.into_iter().map(|f| (Some(i), f)));
                     }
                     // Script rules look only at locks that block traffic or come with a scan
@@ -462,6 +463,78 @@ fn statement_at(summaries: &[StatementSummary], byte: usize) -> Option<usize> {
         .get(i)
         .filter(|s| s.start <= byte && byte <= s.end)
         .map(|_| i)
+}
+
+/// Gives a statement one fix when several findings on it (of one rule or several) each rewrite
+/// the statement's own text: their replacements are applied together to one copy of the
+/// statement, which the first such finding carries; the others say it covers them. Overlapping
+/// replacements keep the first.
+fn combine_edits(findings: &mut [Finding], text: &str, start: usize, end: usize) {
+    let with_edits: Vec<usize> = (0..findings.len())
+        .filter(|&i| {
+            findings[i]
+                .fix
+                .as_ref()
+                .is_some_and(|f| !f.edits.is_empty())
+        })
+        .collect();
+    if with_edits.len() < 2 {
+        return;
+    }
+    let mut edits: Vec<plumb_diagnostics::Edit> = with_edits
+        .iter()
+        .flat_map(|&i| {
+            findings[i]
+                .fix
+                .as_ref()
+                .map(|f| f.edits.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    edits.sort();
+    edits.dedup();
+    let mut kept: Vec<plumb_diagnostics::Edit> = Vec::new();
+    for e in edits {
+        if e.start >= start && e.end <= end && kept.last().is_none_or(|k| k.end <= e.start) {
+            kept.push(e);
+        }
+    }
+    let mut sql = String::new();
+    let mut at = start;
+    for e in &kept {
+        sql.push_str(&text[at..e.start]);
+        sql.push_str(&e.text);
+        at = e.end;
+    }
+    sql.push_str(&text[at..end]);
+    sql.push(';');
+    if !plumb_sql::parses(&sql) {
+        return;
+    }
+    let mut rollback: Vec<String> = Vec::new();
+    for &i in &with_edits {
+        if let Some(rb) = findings[i].fix.as_ref().and_then(|f| f.rollback.as_deref()) {
+            for line in rb.lines() {
+                if !rollback.iter().any(|l| l == line) {
+                    rollback.push(line.to_owned());
+                }
+            }
+        }
+    }
+    let first = with_edits[0];
+    let owner = findings[first].rule;
+    for &i in &with_edits[1..] {
+        findings[i].fix = None;
+        findings[i].notes.push(format!(
+            "the fix of {owner} on this statement covers this finding too"
+        ));
+    }
+    if let Some(fx) = findings[first].fix.as_mut() {
+        fx.title = "define every flagged column as suggested".to_owned();
+        fx.sql = sql;
+        fx.rollback = (!rollback.is_empty()).then(|| rollback.join("\n"));
+        fx.edits = kept;
+    }
 }
 
 /// Folds several findings of one rule on one statement (e.g. `SET NOT NULL` on five columns of

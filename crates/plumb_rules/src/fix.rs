@@ -124,6 +124,14 @@ impl ExpandContract<'_> {
         } else {
             old.clone()
         };
+        // A column in the primary key keeps its NOT NULL when parked (PostgreSQL refuses to
+        // drop it); the key itself must move to the new column, which the notes say.
+        let in_key = catalog.table(self.table).is_some_and(|tb| {
+            tb.constraints.iter().any(|c| {
+                c.kind == plumb_catalog::ConstraintKind::PrimaryKey
+                    && c.columns.contains(&self.old.name)
+            })
+        });
         let sequence = catalog
             .sequences
             .values()
@@ -180,7 +188,7 @@ impl ExpandContract<'_> {
             sql.push_str(&format!(
                 "ALTER TABLE {t} RENAME COLUMN {old} TO {parked};\nALTER TABLE {t} RENAME COLUMN {new} TO {old};\n"
             ));
-            if self.old.not_null {
+            if self.old.not_null && !in_key {
                 sql.push_str(&format!(
                     "ALTER TABLE {t} ALTER COLUMN {parked} DROP NOT NULL;\n"
                 ));
@@ -217,7 +225,7 @@ impl ExpandContract<'_> {
                     "ALTER TABLE {t} ALTER COLUMN {parked} SET DEFAULT {d};\n"
                 ));
             }
-            if self.old.not_null {
+            if self.old.not_null && !in_key {
                 rollback.push_str(&format!(
                     "ALTER TABLE {t} ALTER COLUMN {parked} SET NOT NULL;\n"
                 ));

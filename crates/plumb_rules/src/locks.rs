@@ -148,7 +148,22 @@ pub fn statement_locks(stmt: &NodeEnum, catalog: &Catalog, pg_version: u32) -> V
                 } else {
                     (LockMode::Share, Work::Scan)
                 };
-                push(&mut locks, QualifiedName::from_range_var(rv), mode, work);
+                let table = QualifiedName::from_range_var(rv);
+                // IF NOT EXISTS for an index that exists: the lock is taken, then nothing is built.
+                let exists = i.if_not_exists
+                    && !i.idxname.is_empty()
+                    && catalog
+                        .indexes
+                        .contains_key(&QualifiedName::new(Some(&table.schema), &i.idxname));
+                let work = if exists { Work::Catalog } else { work };
+                // An index on a partitioned table is built on every partition, each under the
+                // same lock (ONLY builds none: the parent's index stays invalid).
+                if rv.inh {
+                    for p in partitions(catalog, &table) {
+                        push(&mut locks, p, mode, work);
+                    }
+                }
+                push(&mut locks, table, mode, work);
             }
         }
         NodeEnum::DropStmt(d) => {
@@ -313,6 +328,20 @@ pub fn statement_locks(stmt: &NodeEnum, catalog: &Catalog, pg_version: u32) -> V
             }
         }
         NodeEnum::CreateStmt(c) => {
+            // CREATE TABLE ... PARTITION OF takes ACCESS EXCLUSIVE on the parent (ATTACH
+            // PARTITION is the way around it, PostgreSQL 12+).
+            if c.partbound.is_some() {
+                for parent in &c.inh_relations {
+                    if let Some(NodeEnum::RangeVar(rv)) = node(parent) {
+                        push(
+                            &mut locks,
+                            QualifiedName::from_range_var(rv),
+                            LockMode::AccessExclusive,
+                            Work::Catalog,
+                        );
+                    }
+                }
+            }
             // A new table's foreign keys lock the referenced tables (SHARE ROW EXCLUSIVE), briefly:
             // the new table is empty, so there is nothing to validate.
             for con in fk_constraints_of_create(c) {
@@ -462,11 +491,43 @@ fn alter_cmd_locks(
             )
         }
         T::AtAddColumn => {
-            let rewrite = matches!(def, Some(NodeEnum::ColumnDef(col)) if crate::rules::rewrite::add_column_rewrite::column_forces_rewrite(col, pg_version).is_some());
+            let col = match def {
+                Some(NodeEnum::ColumnDef(col)) => Some(col),
+                _ => None,
+            };
+            let rewrite = col.is_some_and(|col| {
+                crate::rules::rewrite::add_column_rewrite::column_forces_rewrite(col, pg_version)
+                    .is_some()
+            });
+            let mut index = false;
+            for c in col
+                .into_iter()
+                .flat_map(|c| crate::rules::column_constraints(c))
+            {
+                match ConstrType::try_from(c.contype) {
+                    // The new column's UNIQUE or PRIMARY KEY index is built under the
+                    // statement's ACCESS EXCLUSIVE lock: a scan of the whole table.
+                    Ok(ConstrType::ConstrPrimary | ConstrType::ConstrUnique) => index = true,
+                    // REFERENCES locks the referenced table like ADD FOREIGN KEY does.
+                    Ok(ConstrType::ConstrForeign) => {
+                        if let Some(pk) = &c.pktable {
+                            push(
+                                locks,
+                                QualifiedName::from_range_var(pk),
+                                LockMode::ShareRowExclusive,
+                                Work::Catalog,
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
             (
                 LockMode::AccessExclusive,
                 if rewrite {
                     Work::Rewrite
+                } else if index {
+                    Work::Scan
                 } else {
                     Work::Catalog
                 },
@@ -475,4 +536,25 @@ fn alter_cmd_locks(
         _ => (LockMode::AccessExclusive, Work::Catalog),
     };
     push(locks, table.clone(), mode, work);
+}
+
+/// Every partition under `table`, at any depth.
+fn partitions(catalog: &Catalog, table: &QualifiedName) -> Vec<QualifiedName> {
+    let mut out = Vec::new();
+    let mut todo = vec![table.clone()];
+    while let Some(parent) = todo.pop() {
+        if catalog
+            .table(&parent)
+            .is_none_or(|t| t.kind != plumb_catalog::TableKind::Partitioned)
+        {
+            continue;
+        }
+        for t in catalog.tables.values() {
+            if t.partition_of.as_ref() == Some(&parent) {
+                out.push(t.name.clone());
+                todo.push(t.name.clone());
+            }
+        }
+    }
+    out
 }

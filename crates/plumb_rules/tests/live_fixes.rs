@@ -77,43 +77,9 @@ fn fix_and_rollback(
     rule: &str,
     fix: &plumb_diagnostics::Fix,
 ) -> Option<String> {
-    copy_of(master, base, trial);
-    let before = live_catalog(trial);
-    let mut db = connect(Some(trial)).unwrap();
-    if let Err(e) = run_all(&mut db, &fix.sql) {
-        return Some(format!("{rule} fix failed: {e}"));
-    }
-    let rollback = fix.rollback.as_deref()?;
-    if let Err(e) = run_all(&mut db, rollback) {
-        return Some(format!("{rule} rollback failed: {e}"));
-    }
-    let diff = before.diff(&live_catalog(trial));
-    if !diff.is_empty() {
-        return Some(format!(
-            "{rule} rollback does not restore the catalog:\n  {}",
-            diff.join("\n  ")
-        ));
-    }
-    if let Err(e) = run_all(&mut db, &fix.sql) {
-        return Some(format!("{rule} fix failed after its rollback: {e}"));
-    }
-    // Roll back again: some fixes create cluster-wide objects (roles) the next trial would meet.
-    run_all(&mut db, rollback)
+    plumb_test_support::verify_fix(master, base, trial, &fix.sql, fix.rollback.as_deref())
         .err()
-        .map(|e| format!("{rule} second rollback failed: {e}"))
-}
-
-/// What PostgreSQL holds in `db`, without statistics.
-fn live_catalog(db: &str) -> plumb_catalog::Catalog {
-    let url = format!("{} dbname={db}", server_url());
-    plumb_pg::block_on(async {
-        let session = plumb_pg::Session::connect(&plumb_pg::ConnectOptions::new(&url))
-            .await
-            .expect("connect");
-        plumb_pg::load_catalog(&session).await.expect("introspect")
-    })
-    .expect("runtime")
-    .without_live_data()
+        .map(|e| format!("{rule} {e}"))
 }
 
 fn drop_all<'a>(master: &mut Client, dbs: impl IntoIterator<Item = &'a String>) {

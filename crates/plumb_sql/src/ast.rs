@@ -70,6 +70,37 @@ pub fn type_name(t: &protobuf::TypeName) -> String {
     out
 }
 
+/// A type name as SQL to write into a statement: like [`type_name`] for built-in types, but a
+/// user type keeps its case and is quoted where needed (`"WebhookTriggerEvents"`), where
+/// [`type_name`]'s canonical spelling is for comparing.
+pub fn type_sql(t: &protobuf::TypeName) -> String {
+    let names = strings(&t.names);
+    match names.as_slice() {
+        ["pg_catalog", _] | [] => type_name(t),
+        parts => {
+            let mut out = parts
+                .iter()
+                .map(|p| quote_ident(p))
+                .collect::<Vec<_>>()
+                .join(".");
+            let mods: Vec<String> = t
+                .typmods
+                .iter()
+                .map(|m| int_const(m).map_or_else(|| "?".to_owned(), |v| v.to_string()))
+                .collect();
+            if !mods.is_empty() {
+                out.push('(');
+                out.push_str(&mods.join(","));
+                out.push(')');
+            }
+            for _ in &t.array_bounds {
+                out.push_str("[]");
+            }
+            out
+        }
+    }
+}
+
 fn is_interval(name: &str) -> bool {
     name == "interval"
 }

@@ -133,3 +133,79 @@ pub fn db_error(e: &postgres::Error) -> String {
         |d| format!("{} (SQLSTATE {})", d.message(), d.code().code()),
     )
 }
+
+/// Runs a script statement by statement in autocommit (fixes may use CONCURRENTLY), stopping at
+/// the first statement the server rejects.
+pub fn run_statements(client: &mut Client, sql: &str) -> Result<(), String> {
+    let parsed = plumb_sql::parse(sql);
+    if let Some(e) = parsed.errors.first() {
+        return Err(format!("does not parse: {}", e.message));
+    }
+    for s in &parsed.statements {
+        let text = &sql[s.start..s.end];
+        client
+            .batch_execute(text)
+            .map_err(|e| format!("{text}: {}", db_error(&e)))?;
+    }
+    Ok(())
+}
+
+/// What PostgreSQL holds in the database at `url`, without statistics.
+pub fn live_catalog(url: &str) -> Result<plumb_catalog::Catalog, String> {
+    plumb_pg::block_on(async {
+        let session = plumb_pg::Session::connect(&plumb_pg::ConnectOptions::new(url))
+            .await
+            .map_err(|e| e.to_string())?;
+        plumb_pg::load_catalog(&session)
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .map_err(|e| e.to_string())?
+    .map(|c| c.without_live_data())
+}
+
+/// Makes `copy` a fresh copy of `base` (which must have no open connections).
+pub fn copy_database(master: &mut Client, base: &str, copy: &str) -> Result<(), String> {
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {copy} WITH (FORCE)"),
+        format!("CREATE DATABASE {copy} TEMPLATE {base}"),
+    ] {
+        master.batch_execute(&sql).map_err(|e| db_error(&e))?;
+    }
+    Ok(())
+}
+
+/// The verification of one fix on a copy (`trial`) of the state before its statement (`base`):
+/// the fix runs; its rollback runs and leaves the catalog exactly as before the fix (as read
+/// back from PostgreSQL; columns are matched by name, so column order does not count); then the
+/// fix and its rollback run a second time. A fix without a rollback is checked to run only.
+/// Returns what failed.
+pub fn verify_fix(
+    master: &mut Client,
+    base: &str,
+    trial: &str,
+    fix: &str,
+    rollback: Option<&str>,
+) -> Result<(), String> {
+    copy_database(master, base, trial)?;
+    let url = url_for(trial);
+    let before = live_catalog(&url)?;
+    let mut db = Client::connect(&url, NoTls).map_err(|e| e.to_string())?;
+    db.batch_execute("SET statement_timeout = '20s'; SET client_min_messages = error")
+        .map_err(|e| db_error(&e))?;
+    run_statements(&mut db, fix).map_err(|e| format!("fix failed: {e}"))?;
+    let Some(rollback) = rollback else {
+        return Ok(());
+    };
+    run_statements(&mut db, rollback).map_err(|e| format!("rollback failed: {e}"))?;
+    let diff = before.diff(&live_catalog(&url)?);
+    if !diff.is_empty() {
+        return Err(format!(
+            "rollback does not restore the catalog:\n  {}",
+            diff.join("\n  ")
+        ));
+    }
+    run_statements(&mut db, fix).map_err(|e| format!("fix failed after its rollback: {e}"))?;
+    // Roll back again: some fixes create cluster-wide objects (roles) the next trial would meet.
+    run_statements(&mut db, rollback).map_err(|e| format!("second rollback failed: {e}"))
+}

@@ -69,7 +69,7 @@ impl Rule for AddNotNullColumnWithoutDefault {
             let type_name = col
                 .type_name
                 .as_ref()
-                .map(plumb_sql::ast::type_name)
+                .map(plumb_sql::ast::type_sql)
                 .unwrap_or_default();
             if matches!(type_name.as_str(), "serial" | "bigserial" | "smallserial") {
                 has_value = true;

@@ -56,11 +56,6 @@ impl Rule for DropColumn {
             }
             let t = table_sql(table);
             let c = ident(&cmd.name);
-            let type_name = cx
-                .catalog
-                .table(table)
-                .and_then(|tb| tb.column(&cmd.name))
-                .map(|col| col.type_name.clone());
             let mut f = cx.finding(
                 &Self::META,
                 format!(
@@ -72,7 +67,8 @@ impl Rule for DropColumn {
             f.fix = Some(fix(
                 "drop only after the application stopped using the column",
                 format!("-- after the release that stops using {c}:\nALTER TABLE {t} DROP COLUMN IF EXISTS {c};"),
-                Some(format!("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {c} {}; -- data must be restored from a backup", type_name.unwrap_or_else(|| "text".to_owned()))),
+                // Irreversible: re-adding the column would not bring its values back.
+                None,
                 Applicability::DisplayOnly,
             ));
             f.irreversible = Some("the column's values are deleted with it: no rollback can restore them, only a backup".to_owned());

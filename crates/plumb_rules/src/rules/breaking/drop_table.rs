@@ -88,14 +88,16 @@ impl Rule for DropTable {
             }
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help = "Stop using the table first; rename it aside and drop it in a later release once a backup is verified".to_owned();
+            // DROP TABLE IF EXISTS may meet no table: so may the rename and its undoing.
+            let if_exists = if d.missing_ok { "IF EXISTS " } else { "" };
             f.fix = Some(fix(
                 "rename aside instead of dropping",
                 format!(
-                    "ALTER TABLE {t} RENAME TO {};",
+                    "ALTER TABLE {if_exists}{t} RENAME TO {};",
                     ident(&format!("{}_deprecated", table.name))
                 ),
                 Some(format!(
-                    "ALTER TABLE {} RENAME TO {};",
+                    "ALTER TABLE {if_exists}{} RENAME TO {};",
                     table_sql(&QualifiedName::new(
                         Some(&table.schema),
                         &format!("{}_deprecated", table.name)

@@ -99,7 +99,7 @@ impl Rule for AddForeignKeyValidates {
                     let type_sql = col
                         .type_name
                         .as_ref()
-                        .map(plumb_sql::ast::type_name)
+                        .map(plumb_sql::ast::type_sql)
                         .unwrap_or_default();
                     let mut nv = c.clone();
                     nv.skip_validation = true;

@@ -76,6 +76,16 @@ impl Rule for CreateIndexNonConcurrently {
         if i.concurrent || !cx.is_existing(&table) {
             return;
         }
+        // IF NOT EXISTS for an index the migrations already created builds nothing.
+        if i.if_not_exists
+            && !i.idxname.is_empty()
+            && cx
+                .catalog
+                .indexes
+                .contains_key(&QualifiedName::new(Some(&table.schema), &i.idxname))
+        {
+            return;
+        }
         // Partitioned tables cannot be indexed concurrently; another rule explains what to do.
         if cx
             .catalog

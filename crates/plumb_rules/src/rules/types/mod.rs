@@ -19,14 +19,22 @@ use crate::context::{fix, StatementContext};
 use crate::fix::{ident, table_sql};
 use crate::rules::{added_column, alter_table_cmds};
 
-/// Every column a statement defines (CREATE TABLE columns, ADD COLUMN), with its table.
-pub(crate) fn defined_columns(stmt: &NodeEnum) -> Vec<(QualifiedName, &ColumnDef)> {
+/// Every column a statement defines (CREATE TABLE columns, ADD COLUMN), with its table. A
+/// `CREATE TABLE IF NOT EXISTS` of a table the catalog has, or an `ADD COLUMN IF NOT EXISTS` of a
+/// column it has, defines nothing: PostgreSQL skips it.
+pub(crate) fn defined_columns<'a>(
+    stmt: &'a NodeEnum,
+    catalog: &plumb_catalog::Catalog,
+) -> Vec<(QualifiedName, &'a ColumnDef)> {
     match stmt {
         NodeEnum::CreateStmt(c) => {
             let Some(rv) = &c.relation else {
                 return Vec::new();
             };
             let table = QualifiedName::from_range_var(rv);
+            if c.if_not_exists && catalog.table(&table).is_some() {
+                return Vec::new();
+            }
             c.table_elts
                 .iter()
                 .filter_map(|e| match e.node.as_ref() {
@@ -37,7 +45,14 @@ pub(crate) fn defined_columns(stmt: &NodeEnum) -> Vec<(QualifiedName, &ColumnDef
         }
         NodeEnum::AlterTableStmt(_) => alter_table_cmds(stmt)
             .into_iter()
-            .filter_map(|(t, cmd)| added_column(cmd).map(|c| (t, c)))
+            .filter_map(|(t, cmd)| added_column(cmd).map(|c| (t, cmd, c)))
+            .filter(|(t, cmd, c)| {
+                !(cmd.missing_ok
+                    && catalog
+                        .table(t)
+                        .is_some_and(|tb| tb.column(&c.colname).is_some()))
+            })
+            .map(|(t, _, c)| (t, c))
             .collect(),
         _ => Vec::new(),
     }
@@ -67,17 +82,32 @@ pub(crate) fn type_finding(
     let t = table_sql(table);
     let c = ident(&col.colname);
     let rewritten = retyped_text(cx, col, better);
+    // The fix is the whole statement again, so its rollback undoes the whole statement: the
+    // table, or every column the ALTER TABLE adds.
     let rollback = match cx.stmt {
         NodeEnum::CreateStmt(_) => format!("DROP TABLE IF EXISTS {t};"),
-        _ => format!("ALTER TABLE {t} DROP COLUMN IF EXISTS {c};"),
+        _ => defined_columns(cx.stmt, cx.catalog)
+            .iter()
+            .rev()
+            .map(|(tb, col)| {
+                format!(
+                    "ALTER TABLE {} DROP COLUMN IF EXISTS {};",
+                    table_sql(tb),
+                    ident(&col.colname)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
     };
-    if let Some(sql) = rewritten {
-        f.fix = Some(fix(
+    if let Some((sql, edit)) = rewritten {
+        let mut fx = fix(
             &format!("define {c} as {better}"),
             sql,
             Some(rollback),
             Applicability::Unsafe,
-        ));
+        );
+        fx.edits = vec![edit];
+        f.fix = Some(fx);
     }
     f.notes.push(format!(
         "if {t} already has rows in production, changing the type later rewrites the table: decide before the migration ships"
@@ -90,7 +120,11 @@ pub(crate) fn type_finding(
 ///
 /// The type starts at its parse-tree location and ends before the first constraint or COLLATE
 /// clause of the column, or the `,` / `)` that ends the column definition.
-fn retyped_text(cx: &StatementContext<'_>, col: &ColumnDef, better: &str) -> Option<String> {
+fn retyped_text(
+    cx: &StatementContext<'_>,
+    col: &ColumnDef,
+    better: &str,
+) -> Option<(String, plumb_diagnostics::Edit)> {
     let text = cx.source.text;
     let at = |loc: i32| usize::try_from(loc).ok().map(|l| cx.base + l);
     let type_start = at(col.type_name.as_ref()?.location)?;
@@ -131,7 +165,12 @@ fn retyped_text(cx: &StatementContext<'_>, col: &ColumnDef, better: &str) -> Opt
         &text[cx.start..type_start],
         &text[type_end..cx.end]
     );
-    plumb_sql::parses(&sql).then_some(sql)
+    let edit = plumb_diagnostics::Edit {
+        start: type_start,
+        end: type_end,
+        text: better.to_owned(),
+    };
+    plumb_sql::parses(&sql).then_some((sql, edit))
 }
 
 /// The whole check of a simple type-choice rule: for every defined column whose type `better_for`
@@ -144,7 +183,7 @@ pub(crate) fn check_column_types(
     why: &str,
     help: &str,
 ) {
-    for (table, col) in defined_columns(cx.stmt) {
+    for (table, col) in defined_columns(cx.stmt, cx.catalog) {
         let ty = column_type(col);
         let Some(better) = better_for(&ty) else {
             continue;
