@@ -109,6 +109,8 @@ pub struct ExpandContract<'a> {
     pub new_type: &'a str,
     /// Swap the new column in under the old name (type change) instead of dropping the old one.
     pub swap: bool,
+    /// The `USING` expression of the type change, as SQL over the old column, if it has one.
+    pub using: Option<String>,
 }
 
 impl ExpandContract<'_> {
@@ -119,7 +121,9 @@ impl ExpandContract<'_> {
         let new = ident(self.new_name);
         let parked = ident(&format!("{}_old", self.old.name));
         let check = ident(&format!("{}_not_null", self.new_name));
-        let cast = if self.swap {
+        let cast = if let Some(u) = &self.using {
+            format!("({u})")
+        } else if self.swap {
             format!("{old}::{}", self.new_type)
         } else {
             old.clone()

@@ -1,5 +1,6 @@
 use plumb_diagnostics::{Applicability, Finding};
 use plumb_sql::protobuf::AlterTableType;
+use plumb_sql::NodeEnum;
 
 use crate::context::{fix, StatementContext};
 use crate::fix::{ident, table_sql};
@@ -56,6 +57,11 @@ impl Rule for DropColumn {
             }
             let t = table_sql(table);
             let c = ident(&cmd.name);
+            // ALTER TABLE IF EXISTS may meet no table: so may the fix.
+            let if_exists = match cx.stmt {
+                NodeEnum::AlterTableStmt(a) if a.missing_ok => "IF EXISTS ",
+                _ => "",
+            };
             let mut f = cx.finding(
                 &Self::META,
                 format!(
@@ -66,7 +72,7 @@ impl Rule for DropColumn {
             f.help = "Deploy code that no longer reads or writes the column first, then drop it in a later release".to_owned();
             f.fix = Some(fix(
                 "drop only after the application stopped using the column",
-                format!("-- after the release that stops using {c}:\nALTER TABLE {t} DROP COLUMN IF EXISTS {c};"),
+                format!("-- after the release that stops using {c}:\nALTER TABLE {if_exists}{t} DROP COLUMN IF EXISTS {c};"),
                 // Irreversible: re-adding the column would not bring its values back.
                 None,
                 Applicability::DisplayOnly,

@@ -84,6 +84,7 @@ impl Rule for RenameColumn {
             new_name: &r.newname,
             new_type: &current.type_name,
             swap: false,
+            using: None,
         }
         .build(cx.catalog);
         f.notes.extend(notes);

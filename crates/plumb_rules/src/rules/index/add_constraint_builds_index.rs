@@ -1,5 +1,6 @@
 use plumb_diagnostics::{Applicability, Finding};
 use plumb_sql::protobuf::ConstrType;
+use plumb_sql::NodeEnum;
 
 use crate::context::{fix, StatementContext};
 use crate::fix::{ident, step, table_sql};
@@ -78,12 +79,38 @@ impl Rule for AddConstraintBuildsIndex {
             };
             let t = table_sql(table);
             let n = ident(&name);
-            let sql = format!(
+            // The fix replaces the whole statement: the statement's other subcommands (a DROP
+            // of the old key, a type change, the new column itself) run first, as written.
+            let others = other_subcommands(cx.stmt, cmd);
+            let mut sql = String::new();
+            if let Some(o) = &others {
+                sql.push_str(&step(0, "the statement's other changes, as written"));
+                sql.push_str(o);
+                sql.push('\n');
+            }
+            sql.push_str(&format!(
                 "{}CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {n} ON {t} ({cols});\n{}ALTER TABLE {t} ADD CONSTRAINT {n} {what} USING INDEX {n};",
                 step(1, &format!("outside a transaction ({})", cx.no_transaction_hint())),
                 step(2, "attach the index as the constraint (brief ACCESS EXCLUSIVE)"),
-            );
-            let rollback = format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n};\nDROP INDEX CONCURRENTLY IF EXISTS {n};");
+            ));
+            // A primary key makes its columns NOT NULL, and dropping the key leaves them so:
+            // the rollback gives back the nullability the columns had.
+            let mut rollback = format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {n};\nDROP INDEX CONCURRENTLY IF EXISTS {n};");
+            if what == "PRIMARY KEY" {
+                for k in plumb_sql::ast::strings(&c.keys) {
+                    let nullable = cx
+                        .catalog
+                        .table(table)
+                        .and_then(|tb| tb.column(k))
+                        .is_some_and(|col| !col.not_null);
+                    if nullable {
+                        rollback.push_str(&format!(
+                            "\nALTER TABLE {t} ALTER COLUMN {} DROP NOT NULL;",
+                            ident(k)
+                        ));
+                    }
+                }
+            }
             let mut f = cx.finding(&Self::META, format!("ADD CONSTRAINT {what} on existing table {t} builds a unique index while blocking all reads and writes"));
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help =
@@ -91,13 +118,30 @@ impl Rule for AddConstraintBuildsIndex {
                     .to_owned();
             f.notes
                 .push("the index build scans the whole table while the lock is held".to_owned());
+            if others.is_some() {
+                f.notes.push("the statement's other subcommands run first as written; plumb writes no rollback for them, so the fix has none".to_owned());
+            }
             f.fix = Some(fix(
                 "build the index concurrently, then attach it",
                 sql,
-                Some(rollback),
+                others.is_none().then_some(rollback),
                 Applicability::Unsafe,
             ));
             out.push(f);
         }
     }
+}
+
+/// The ALTER TABLE without the subcommand `cmd`, as SQL, when it has other subcommands.
+fn other_subcommands(stmt: &NodeEnum, cmd: &plumb_sql::protobuf::AlterTableCmd) -> Option<String> {
+    let NodeEnum::AlterTableStmt(a) = stmt else {
+        return None;
+    };
+    let mut rest = a.clone();
+    rest.cmds
+        .retain(|c| !matches!(c.node.as_ref(), Some(NodeEnum::AlterTableCmd(x)) if **x == *cmd));
+    if rest.cmds.is_empty() || rest.cmds.len() == a.cmds.len() {
+        return None;
+    }
+    crate::fix::sql_of(&NodeEnum::AlterTableStmt(rest)).map(|s| format!("{s};"))
 }

@@ -156,6 +156,11 @@ impl Rule for AlterColumnTypeRewrite {
                 new_name: &tmp,
                 new_type: &new,
                 swap: true,
+                // ALTER ... TYPE ... USING expr: the backfill computes the same expression.
+                using: def
+                    .raw_default
+                    .as_deref()
+                    .and_then(plumb_sql::ast::expr_sql),
             }
             .build(cx.catalog);
             f.notes.extend(notes);
