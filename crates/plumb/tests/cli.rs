@@ -219,6 +219,86 @@ fn bad_input_is_a_one_line_error_with_status_2() {
 }
 
 #[test]
+fn since_dates_duplicates_and_excludes() {
+    // A date is a prefix of timestamp versions: the same migrations as the full version.
+    let json = |args: &[&str]| {
+        let o = plumb(args);
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap()["summary"].clone()
+    };
+    let by_version = json(&[
+        "lint",
+        SHOP,
+        "--since",
+        "20240301000000",
+        "--format",
+        "json",
+    ]);
+    let by_date = json(&["lint", SHOP, "--since", "2024-03-01", "--format", "json"]);
+    assert_eq!(by_version, by_date);
+    // A --since that matches nothing is an error, not a silent empty report.
+    let o = plumb(&["lint", SHOP, "--since", "2099-01-01"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("matches no migration"),
+        "{}",
+        stderr(&o)
+    );
+    // The same folder twice is linted once.
+    let once = json(&["lint", SHOP, "--format", "json"]);
+    let twice_path = format!("{SHOP}/");
+    let o = plumb(&["lint", SHOP, &twice_path, "--format", "json"]);
+    let twice: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(twice["summary"], once);
+    assert!(stderr(&o).contains("given twice"), "{}", stderr(&o));
+    // An exclude pattern that matches nothing is reported.
+    let dir = std::env::temp_dir().join(format!("plumb_cli_exclude_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("plumb.toml");
+    std::fs::write(
+        &config,
+        "exclude = [\"**/20240320000000_*\", \"nothing/*\"]\n",
+    )
+    .unwrap();
+    let o = plumb(&[
+        "lint",
+        SHOP,
+        "--config",
+        config.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["summary"]["files"].as_u64() < once["files"].as_u64());
+    assert!(stderr(&o).contains("exclude pattern `nothing/*` matches no migration"));
+    assert!(!stderr(&o).contains("`**/20240320000000_*` matches no"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unbalanced_parentheses_are_reported_not_lost() {
+    for text in [
+        &b"SELECT 1);\nCREATE INDEX j ON t (b);\nDROP TABLE t;\n"[..],
+        b"SELECT (1;",
+        b"CREATE TABLE x (id int));",
+    ] {
+        let o = plumb_stdin(&["lint", "-", "--format", "json"], text);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(text)
+        );
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert!(v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "syntax-error"));
+        assert!(v["summary"]["statements"].as_u64().unwrap() >= 1);
+    }
+}
+
+#[test]
 fn syntax_errors_are_findings_not_crashes() {
     let o = plumb_stdin(
         &["lint", "-", "--format", "json"],

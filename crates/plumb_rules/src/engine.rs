@@ -143,6 +143,24 @@ fn lint_in_pieces(
     out
 }
 
+/// Whether `since` (a version, a date such as `2024-01-15` read as a prefix of timestamp
+/// versions, or a script path) names a point in `set` from which migrations are reported.
+pub fn since_matches(set: &MigrationSet, since: &str) -> bool {
+    first_reported(set, Some(since)) < set.migrations.len()
+}
+
+/// `2024-01-15` or `2024-01-15 10:30` as the digits of a timestamp version (`20240115`,
+/// `202401151030`), if it is a date.
+fn since_date(since: &str) -> Option<String> {
+    let digits: String = since.chars().filter(char::is_ascii_digit).collect();
+    let date_like = since.len() >= 8
+        && since
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | ' ' | 'T' | '_'))
+        && since.contains('-');
+    date_like.then_some(digits)
+}
+
 fn first_reported(set: &MigrationSet, since: Option<&str>) -> usize {
     let Some(since) = since else { return 0 };
     let by_path = set.migrations.iter().position(|m| {
@@ -154,10 +172,25 @@ fn first_reported(set: &MigrationSet, since: Option<&str>) -> usize {
                     .is_some_and(|p| p.ends_with(since))
         })
     });
+    // A date, or a run of digits shorter than timestamp versions (`2024`, `202403`), is a
+    // prefix of those versions.
+    let date = since_date(since).or_else(|| {
+        (since.len() >= 4 && since.bytes().all(|b| b.is_ascii_digit())).then(|| since.to_owned())
+    });
     by_path.unwrap_or_else(|| {
         set.migrations
             .iter()
-            .position(|m| m.version == since || compare_versions(&m.version, since).is_ge())
+            .position(|m| match &date {
+                // A date is a prefix of timestamp versions: compare that many digits.
+                Some(d)
+                    if m.version.len() >= 12
+                        && m.version.len() > d.len()
+                        && m.version.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    m.version[..d.len()] >= **d
+                }
+                _ => m.version == since || compare_versions(&m.version, since).is_ge(),
+            })
             .unwrap_or(set.migrations.len())
     })
 }

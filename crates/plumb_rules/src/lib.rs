@@ -19,7 +19,7 @@ mod rules;
 mod settings;
 
 pub use context::{MigrationContext, StatementContext, StatementSummary};
-pub use engine::{lint, lint_with_progress, LintOutput};
+pub use engine::{lint, lint_with_progress, since_matches, LintOutput};
 pub use registry::{find_rule, Rule, RuleInfo, RULES};
 pub use review::{review, SchemaContext, SkippedStatement};
 pub use settings::{Settings, NEWEST_PG, OLDEST_PG};

@@ -75,6 +75,17 @@ pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
     // The engine counts statements as it reads them; a terminal sees the count grow.
     let read = std::sync::atomic::AtomicUsize::new(0);
     let done = std::sync::atomic::AtomicBool::new(false);
+    if let Some(since) = args.since.as_deref() {
+        if !sets.is_empty()
+            && !sets
+                .iter()
+                .any(|set| plumb_rules::since_matches(set, since))
+        {
+            bail!(
+                "--since `{since}` matches no migration: give a version (or a date, as a prefix of timestamp versions) or a script path that exists"
+            );
+        }
+    }
     let output = std::thread::scope(|scope| {
         if !progress.is_hidden() {
             scope.spawn(|| {
@@ -124,8 +135,22 @@ fn load_sets(paths: &[PathBuf], layout: Option<Layout>) -> anyhow::Result<Vec<Mi
     if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         bail!("`-` (standard input) given twice");
     }
-    let (dirs, files): (Vec<&PathBuf>, Vec<&PathBuf>) = paths
+    // The same folder or file given twice (as `migrations` and `./migrations/`, or through a
+    // link) is read once.
+    let mut seen = std::collections::BTreeSet::new();
+    let paths: Vec<&PathBuf> = paths
         .iter()
+        .filter(|p| {
+            let key = std::fs::canonicalize(p).unwrap_or_else(|_| (*p).clone());
+            let first = seen.insert(key);
+            if !first {
+                eprintln!("note: {} is given twice; it is linted once", p.display());
+            }
+            first
+        })
+        .collect();
+    let (dirs, files): (Vec<&PathBuf>, Vec<&PathBuf>) = paths
+        .into_iter()
         .partition(|p| p.as_os_str() == "-" || p.is_dir());
     // Folders are read in parallel: on large inputs reading files is a good share of the run.
     let mut sets = dirs
@@ -154,9 +179,38 @@ fn exclude(sets: &mut [MigrationSet], patterns: &[String]) -> anyhow::Result<()>
         b.add(Glob::new(p).with_context(|| format!("exclude pattern `{p}` is not a valid glob"))?);
     }
     let globs = b.build()?;
+    // A pattern matches the path as given, without a leading `./`, or as an absolute path, so it
+    // does not depend on how the folder was typed.
+    let mut used = vec![false; patterns.len()];
     for set in sets {
-        set.migrations
-            .retain(|m| !m.scripts().any(|s| globs.is_match(&s.path)));
+        set.migrations.retain(|m| {
+            let hits: Vec<usize> = m
+                .scripts()
+                .flat_map(|s| {
+                    let given = std::path::Path::new(&s.path);
+                    let mut forms = vec![given.to_path_buf()];
+                    if let Ok(stripped) = given.strip_prefix(".") {
+                        forms.push(stripped.to_path_buf());
+                    }
+                    if let Ok(abs) = std::fs::canonicalize(given) {
+                        forms.push(abs);
+                    }
+                    forms
+                        .into_iter()
+                        .flat_map(|f| globs.matches(f))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            for &h in &hits {
+                used[h] = true;
+            }
+            hits.is_empty()
+        });
+    }
+    for (p, used) in patterns.iter().zip(used) {
+        if !used {
+            eprintln!("warning: exclude pattern `{p}` matches no migration");
+        }
     }
     Ok(())
 }
