@@ -178,6 +178,36 @@ pub fn render_text(report: &Report<'_>, color: bool) -> String {
             severity_counts(report.findings),
             report.scope()
         );
+        // Which rules make up the count, most first, and how to narrow the report.
+        let mut by_rule: std::collections::BTreeMap<&str, usize> =
+            std::collections::BTreeMap::new();
+        for f in report.findings {
+            *by_rule.entry(f.rule).or_default() += 1;
+        }
+        let mut ranked: Vec<(&str, usize)> = by_rule.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        if ranked.len() > 1 {
+            let top: Vec<String> = ranked
+                .iter()
+                .take(5)
+                .map(|(r, c)| format!("{r} {c}"))
+                .collect();
+            let more = ranked.len().saturating_sub(5);
+            let _ = writeln!(
+                out,
+                "By rule: {}{}.",
+                top.join(", "),
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        let _ = writeln!(
+            out,
+            "Narrow it with --fail-on <severity>, `-- plumb:ignore <rule> <reason>` before a statement, or rules off in plumb.toml."
+        );
     }
     out
 }
