@@ -76,6 +76,8 @@ pub struct StatementContext<'a> {
     pub lock_timeout: bool,
     /// The table-level locks this statement takes.
     pub locks: &'a [TableLock],
+    /// Session settings in effect (TimeZone).
+    pub session: crate::locks::Session,
     /// For `ALTER TABLE`: each subcommand with the table's name (computed once per statement).
     pub alter_cmds: &'a [(QualifiedName, &'a plumb_sql::protobuf::AlterTableCmd)],
     pub(crate) new_tables: &'a BTreeSet<QualifiedName>,

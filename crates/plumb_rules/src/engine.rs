@@ -303,12 +303,43 @@ struct TxState {
     tx_number: usize,
     session_timeout: bool,
     local_timeout: Option<bool>,
+    session_utc: bool,
+    local_utc: Option<bool>,
 }
 
 impl TxState {
     fn lock_timeout(&self) -> bool {
         self.local_timeout.unwrap_or(self.session_timeout)
     }
+
+    fn session(&self) -> crate::locks::Session {
+        crate::locks::Session {
+            timezone_utc: self.local_utc.unwrap_or(self.session_utc),
+        }
+    }
+}
+
+/// Whether a TimeZone value has no offset and no daylight time, as UTC.
+fn is_utc(zone: &str) -> bool {
+    matches!(
+        zone.trim().to_ascii_lowercase().as_str(),
+        "utc"
+            | "etc/utc"
+            | "gmt"
+            | "etc/gmt"
+            | "uct"
+            | "etc/uct"
+            | "zulu"
+            | "etc/zulu"
+            | "universal"
+            | "etc/universal"
+            | "greenwich"
+            | "gmt0"
+            | "etc/gmt0"
+            | "+00"
+            | "+00:00"
+            | "00:00"
+    )
 }
 
 /// What every script of a set is linted with.
@@ -382,7 +413,8 @@ impl Run<'_> {
             for mut batch in batches {
                 for stmt in &batch.statements {
                     let i = summaries.len();
-                    let locks = statement_locks(&stmt.node, catalog, settings.pg_version);
+                    let locks =
+                        statement_locks(&stmt.node, catalog, settings.pg_version, tx.session());
                     // Transaction control changes the state the statement itself runs in.
                     if let NodeEnum::TransactionStmt(t) = &stmt.node {
                         handle_transaction(t, &mut tx);
@@ -406,6 +438,7 @@ impl Run<'_> {
                             in_transaction: tx.in_tx,
                             lock_timeout: tx.lock_timeout(),
                             locks: &locks,
+                            session: tx.session(),
                             alter_cmds: &alter_cmds,
                             new_tables: &fresh.tables,
                             new_columns: &fresh.columns,
@@ -700,6 +733,7 @@ fn after_transaction(t: &protobuf::TransactionStmt, tx: &mut TxState) {
         tx.explicit = false;
         tx.tx_number += 1;
         tx.local_timeout = None;
+        tx.local_utc = None;
     }
 }
 
@@ -725,6 +759,25 @@ fn handle_set(v: &protobuf::VariableSetStmt, tx: &mut TxState) {
     if kind == VariableSetKind::VarResetAll {
         tx.session_timeout = false;
         tx.local_timeout = None;
+        tx.session_utc = false;
+        tx.local_utc = None;
+        return;
+    }
+    if v.name.eq_ignore_ascii_case("timezone") {
+        // SET TIME ZONE 'UTC' / SET timezone = 'UTC' / SET TIME ZONE INTERVAL '+00:00' ...
+        let utc = kind == VariableSetKind::VarSetValue
+            && v.args.first().is_some_and(|a| {
+                plumb_sql::ast::str_const(a).is_some_and(is_utc)
+                    || plumb_sql::ast::int_const(a) == Some(0)
+            });
+        if v.is_local {
+            if tx.in_tx {
+                tx.local_utc = Some(utc);
+            }
+        } else {
+            tx.session_utc = utc;
+            tx.local_utc = None;
+        }
         return;
     }
     if !v.name.eq_ignore_ascii_case("lock_timeout") {

@@ -93,6 +93,15 @@ pub enum Work {
     Rewrite,
 }
 
+/// Session settings in effect at a statement that change what it does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Session {
+    /// `TimeZone` is UTC (or another zone with no offset and no daylight time): from PostgreSQL
+    /// 12 on, timestamp ↔ timestamptz then keeps the stored values, so the table is not
+    /// rewritten (its indexes on the column are still rebuilt).
+    pub timezone_utc: bool,
+}
+
 /// One table-level lock a statement takes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TableLock {
@@ -128,7 +137,12 @@ fn push(locks: &mut Vec<TableLock>, table: QualifiedName, mode: LockMode, work: 
 ///
 /// The work classification shares the rewrite rules' own tests (binary-coercible type changes,
 /// volatile defaults); it feeds the lock-discipline findings, not the per-hazard rules.
-pub fn statement_locks(stmt: &NodeEnum, catalog: &Catalog, pg_version: u32) -> Vec<TableLock> {
+pub fn statement_locks(
+    stmt: &NodeEnum,
+    catalog: &Catalog,
+    pg_version: u32,
+    session: Session,
+) -> Vec<TableLock> {
     let mut locks = Vec::new();
     match stmt {
         NodeEnum::AlterTableStmt(a) => {
@@ -138,7 +152,7 @@ pub fn statement_locks(stmt: &NodeEnum, catalog: &Catalog, pg_version: u32) -> V
                 let Some(NodeEnum::AlterTableCmd(cmd)) = node(cmd) else {
                     continue;
                 };
-                alter_cmd_locks(&table, cmd, catalog, pg_version, &mut locks);
+                alter_cmd_locks(&table, cmd, catalog, pg_version, session, &mut locks);
             }
         }
         NodeEnum::IndexStmt(i) => {
@@ -387,6 +401,7 @@ fn alter_cmd_locks(
     cmd: &protobuf::AlterTableCmd,
     catalog: &Catalog,
     pg_version: u32,
+    session: Session,
     locks: &mut Vec<TableLock>,
 ) {
     use AlterTableType as T;
@@ -479,14 +494,25 @@ fn alter_cmd_locks(
         }
         T::AtAlterColumnType => {
             let rewrite = crate::rules::rewrite::alter_column_type_rewrite::type_change_rewrites(
-                catalog, table, cmd,
+                catalog, table, cmd, pg_version, session,
             );
+            // Without a rewrite, indexes on the column are still rebuilt when the type's
+            // operator class changes (timestamp ↔ timestamptz): a scan under the lock.
+            let indexed = catalog
+                .indexes
+                .values()
+                .any(|i| i.table == *table && i.columns.contains(&cmd.name));
+            let reindex = rewrite == Some(false)
+                && indexed
+                && crate::rules::rewrite::alter_column_type_rewrite::changes_opclass(
+                    catalog, table, cmd,
+                );
             (
                 LockMode::AccessExclusive,
-                if rewrite == Some(false) {
-                    Work::Catalog
-                } else {
-                    Work::Rewrite
+                match rewrite {
+                    Some(false) if reindex => Work::Scan,
+                    Some(false) => Work::Catalog,
+                    _ => Work::Rewrite,
                 },
             )
         }

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use plumb_catalog::{Catalog, QualifiedName};
-use plumb_rules::locks::{statement_locks, LockMode, Work};
+use plumb_rules::locks::{statement_locks, LockMode, Session, Work};
 use plumb_sql::NodeEnum;
 use plumb_test_support::TestDb;
 
@@ -125,8 +125,20 @@ fn lock_model_matches_postgresql() {
             .expect("session");
         let lines = plumb_sql::LineIndex::new(&text);
         let mut catalog = Catalog::default();
+        let mut session = Session::default();
         for stmt in plumb_sql::parse(&text).statements {
             let sql = &text[stmt.start..stmt.end];
+            // Session settings run (TimeZone changes what ALTER TYPE does) and are tracked.
+            if let NodeEnum::VariableSetStmt(v) = &stmt.node {
+                if v.name.eq_ignore_ascii_case("timezone") && !v.is_local {
+                    let _ = client.batch_execute(sql);
+                    session.timezone_utc = v
+                        .args
+                        .first()
+                        .and_then(plumb_sql::ast::str_const)
+                        .is_some_and(|z| z.eq_ignore_ascii_case("utc"));
+                }
+            }
             if skipped_statement(&stmt.node) {
                 catalog.apply(&stmt.node);
                 continue;
@@ -137,7 +149,7 @@ fn lock_model_matches_postgresql() {
                 }
                 continue;
             }
-            let model = statement_locks(&stmt.node, &catalog, PG_VERSION);
+            let model = statement_locks(&stmt.node, &catalog, PG_VERSION, session);
             let before = tables(&mut client);
             client.batch_execute("BEGIN").expect("begin");
             if client.batch_execute(sql).is_err() {

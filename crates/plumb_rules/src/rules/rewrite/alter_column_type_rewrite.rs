@@ -93,17 +93,55 @@ pub fn type_change_rewrites(
     catalog: &Catalog,
     table: &QualifiedName,
     cmd: &protobuf::AlterTableCmd,
+    pg_version: u32,
+    session: crate::locks::Session,
 ) -> Option<bool> {
+    let (old, new, using) = type_change(catalog, table, cmd)?;
+    // A USING clause computes new values: always a rewrite unless it is the identity.
+    if using && !binary_coercible(&old, &new) {
+        return Some(true);
+    }
+    // PostgreSQL 12+: timestamp ↔ timestamptz keeps the stored values when the session's
+    // TimeZone is UTC (ATColumnChangeRequiresRewrite).
+    let tz_pair = matches!(
+        (old.as_str(), new.as_str()),
+        ("timestamp", "timestamptz") | ("timestamptz", "timestamp")
+    );
+    if tz_pair && pg_version >= 12 && session.timezone_utc && !using {
+        return Some(false);
+    }
+    Some(!binary_coercible(&old, &new))
+}
+
+/// The current and the new type of a type change, and whether it has a USING clause.
+fn type_change(
+    catalog: &Catalog,
+    table: &QualifiedName,
+    cmd: &protobuf::AlterTableCmd,
+) -> Option<(String, String, bool)> {
     let Some(NodeEnum::ColumnDef(def)) = cmd.def.as_deref().and_then(|d| d.node.as_ref()) else {
         return None;
     };
     let new = plumb_sql::ast::type_name(def.type_name.as_ref()?);
-    let old = &catalog.table(table)?.column(&cmd.name)?.type_name;
-    // A USING clause computes new values: always a rewrite unless it is the identity.
-    if def.raw_default.is_some() && !binary_coercible(old, &new) {
-        return Some(true);
-    }
-    Some(!binary_coercible(old, &new))
+    let old = catalog.table(table)?.column(&cmd.name)?.type_name.clone();
+    Some((old, new, def.raw_default.is_some()))
+}
+
+/// Whether a type change that keeps the stored values still changes the operator class of
+/// indexes on the column (timestamp ↔ timestamptz), so they are rebuilt.
+pub fn changes_opclass(
+    catalog: &Catalog,
+    table: &QualifiedName,
+    cmd: &protobuf::AlterTableCmd,
+) -> bool {
+    type_change(catalog, table, cmd).is_some_and(|(old, new, _)| {
+        let base = |t: &str| split_type(t).0.to_owned();
+        base(&old) != base(&new)
+            && !matches!(
+                (base(&old).as_str(), base(&new).as_str()),
+                ("varchar", "text") | ("text", "varchar")
+            )
+    })
 }
 
 impl Rule for AlterColumnTypeRewrite {
@@ -125,8 +163,37 @@ impl Rule for AlterColumnTypeRewrite {
                 .table(table)
                 .and_then(|t| t.column(&cmd.name))
                 .map(|c| c.type_name.clone());
-            let rewrites = type_change_rewrites(cx.catalog, table, cmd);
+            let rewrites =
+                type_change_rewrites(cx.catalog, table, cmd, cx.pg_version(), cx.session);
             if rewrites == Some(false) {
+                // No rewrite, but an index whose operator class changes is rebuilt, under the
+                // statement's ACCESS EXCLUSIVE lock.
+                let indexes: Vec<String> = cx
+                    .catalog
+                    .indexes
+                    .values()
+                    .filter(|i| i.table == *table && i.columns.contains(&cmd.name))
+                    .map(|i| table_sql(&i.name))
+                    .collect();
+                if !indexes.is_empty() && changes_opclass(cx.catalog, table, cmd) {
+                    let mut f = cx.finding(
+                        &Self::META,
+                        format!(
+                            "changing {}.{} to {new} keeps the table's rows but rebuilds {} while blocking all reads and writes",
+                            table_sql(table),
+                            ident(&cmd.name),
+                            indexes.join(", ")
+                        ),
+                    );
+                    f.severity = Severity::Medium;
+                    f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
+                    f.help = "Run it when the index rebuild fits in the lock window, or build the new indexes first: drop and recreate each index CONCURRENTLY around the change".to_owned();
+                    f.notes.push(
+                        "TimeZone is UTC here, so PostgreSQL 12+ does not rewrite the table"
+                            .to_owned(),
+                    );
+                    out.push(f);
+                }
                 continue;
             }
             let t = table_sql(table);
