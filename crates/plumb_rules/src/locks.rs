@@ -522,8 +522,10 @@ fn alter_cmd_locks(
                 _ => None,
             };
             let rewrite = col.is_some_and(|col| {
-                crate::rules::rewrite::add_column_rewrite::column_forces_rewrite(col, pg_version)
-                    .is_some()
+                crate::rules::rewrite::add_column_rewrite::column_forces_rewrite(
+                    col, pg_version, catalog,
+                )
+                .is_some()
             });
             let mut index = false;
             for c in col

@@ -69,7 +69,11 @@ const VOLATILE: &[&str] = &[
 ];
 
 /// Why adding this column rewrites the table, or `None` when it does not.
-pub fn column_forces_rewrite(col: &protobuf::ColumnDef, pg_version: u32) -> Option<&'static str> {
+pub fn column_forces_rewrite(
+    col: &protobuf::ColumnDef,
+    pg_version: u32,
+    catalog: &plumb_catalog::Catalog,
+) -> Option<&'static str> {
     let type_name = col
         .type_name
         .as_ref()
@@ -110,6 +114,21 @@ pub fn column_forces_rewrite(col: &protobuf::ColumnDef, pg_version: u32) -> Opti
     {
         return Some("a volatile default is evaluated for every existing row");
     }
+    // A function the migrations created is VOLATILE unless declared IMMUTABLE or STABLE, and
+    // a volatile default is evaluated for every row.
+    let user_volatile = calls.iter().any(|f| {
+        let (schema, name) = f
+            .rsplit_once('.')
+            .map_or((None, f.as_str()), |(s, n)| (Some(s), n));
+        catalog.functions.values().any(|func| {
+            func.name.name == name
+                && schema.is_none_or(|s| func.name.schema == s)
+                && func.volatility == plumb_catalog::Volatility::Volatile
+        })
+    });
+    if user_volatile {
+        return Some("the default calls a VOLATILE function, evaluated for every existing row");
+    }
     None
 }
 
@@ -122,7 +141,7 @@ impl Rule for AddColumnRewrite {
             if !cx.is_existing(table) {
                 continue;
             }
-            let Some(why) = column_forces_rewrite(col, cx.pg_version()) else {
+            let Some(why) = column_forces_rewrite(col, cx.pg_version(), cx.catalog) else {
                 continue;
             };
             let t = table_sql(table);
