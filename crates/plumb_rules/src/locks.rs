@@ -182,6 +182,32 @@ pub fn statement_locks(
         }
         NodeEnum::DropStmt(d) => {
             let kind = ObjectType::try_from(d.remove_type).unwrap_or(ObjectType::Undefined);
+            // DROP TYPE/DOMAIN ... CASCADE drops the columns of that type: ACCESS EXCLUSIVE on
+            // each of their tables.
+            if matches!(kind, ObjectType::ObjectType | ObjectType::ObjectDomain)
+                && d.behavior == protobuf::DropBehavior::DropCascade as i32
+            {
+                for obj in &d.objects {
+                    let Some(NodeEnum::TypeName(tn)) = node(obj) else {
+                        continue;
+                    };
+                    let dropped = plumb_sql::ast::type_name(tn);
+                    let array = format!("{dropped}[]");
+                    for t in catalog.tables.values() {
+                        if t.columns
+                            .iter()
+                            .any(|c| c.type_name == dropped || c.type_name == array)
+                        {
+                            push(
+                                &mut locks,
+                                t.name.clone(),
+                                LockMode::AccessExclusive,
+                                Work::Catalog,
+                            );
+                        }
+                    }
+                }
+            }
             for obj in &d.objects {
                 let Some(NodeEnum::List(l)) = node(obj) else {
                     continue;

@@ -10,7 +10,8 @@ use crate::rules::subtype;
 declare_rule! {
     /// ## What it does
     /// Flags `ALTER TABLE ... DROP COLUMN` on an existing column (not added in this migration or
-    /// by the up script a down script reverts).
+    /// by the up script a down script reverts), and `DROP TYPE ... CASCADE` / `DROP DOMAIN ...
+    /// CASCADE` of a type that columns of existing tables use: CASCADE drops those columns.
     ///
     /// ## Why is this bad
     /// The column's data is lost, and the running application that still selects or inserts it
@@ -48,6 +49,10 @@ declare_rule! {
 
 impl Rule for DropColumn {
     fn check_statement(&self, cx: &StatementContext<'_>, out: &mut Vec<Finding>) {
+        if let NodeEnum::DropStmt(d) = cx.stmt {
+            cascaded_columns(cx, d, out);
+            return;
+        }
         for (table, cmd) in cx.alter_cmds {
             if subtype(cmd) != AlterTableType::AtDropColumn
                 || !cx.is_existing(table)
@@ -80,5 +85,56 @@ impl Rule for DropColumn {
             f.irreversible = Some("the column's values are deleted with it: no rollback can restore them, only a backup".to_owned());
             out.push(f);
         }
+    }
+}
+
+/// `DROP TYPE t CASCADE` drops every column of type `t` (and `t[]`) with its data.
+fn cascaded_columns(
+    cx: &StatementContext<'_>,
+    d: &plumb_sql::protobuf::DropStmt,
+    out: &mut Vec<Finding>,
+) {
+    use plumb_sql::protobuf::{DropBehavior, ObjectType};
+    let is_type = d.remove_type == ObjectType::ObjectType as i32
+        || d.remove_type == ObjectType::ObjectDomain as i32;
+    if !is_type || d.behavior != DropBehavior::DropCascade as i32 {
+        return;
+    }
+    for obj in &d.objects {
+        let Some(NodeEnum::TypeName(tn)) = obj.node.as_ref() else {
+            continue;
+        };
+        let dropped = plumb_sql::ast::type_name(tn);
+        let mut columns = Vec::new();
+        for t in cx
+            .catalog
+            .tables
+            .values()
+            .filter(|t| cx.is_existing(&t.name))
+        {
+            for c in &t.columns {
+                if c.type_name == dropped || c.type_name == format!("{dropped}[]") {
+                    columns.push(format!("{}.{}", table_sql(&t.name), ident(&c.name)));
+                }
+            }
+        }
+        if columns.is_empty() {
+            continue;
+        }
+        let mut f = cx.finding(
+            &DropColumn::META,
+            format!(
+                "DROP TYPE {dropped} CASCADE drops the columns that use it, with their data: {}",
+                columns.join(", ")
+            ),
+        );
+        f.severity = plumb_diagnostics::Severity::Critical;
+        f.lock = Some("ACCESS EXCLUSIVE on each table with such a column".to_owned());
+        f.help = "Change or drop those columns explicitly first (each is a DROP COLUMN to release on its own), then drop the type without CASCADE".to_owned();
+        f.irreversible = Some(
+            "the columns' values are deleted with them: no rollback can restore them, only a backup"
+                .to_owned(),
+        );
+        out.push(f);
     }
 }
