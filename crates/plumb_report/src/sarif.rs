@@ -53,7 +53,7 @@ pub fn render_sarif(report: &Report<'_>) -> String {
             match &f.location {
                 Location::Span { file, start, end, .. } => {
                     result["locations"] = json!([{"physicalLocation": {
-                        "artifactLocation": {"uri": file.replace('\\', "/")},
+                        "artifactLocation": artifact_location(file),
                         "region": {"startLine": start.line, "startColumn": start.column, "endLine": end.line, "endColumn": end.column + 1},
                     }}]);
                 }
@@ -89,10 +89,36 @@ pub fn render_sarif(report: &Report<'_>) -> String {
                 "informationUri": "https://github.com/plumb-db/plumb",
                 "rules": rules,
             }},
+            // Relative paths are relative to the folder plumb ran in; columns count Unicode
+            // code points, as plumb's own output does.
+            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The folder plumb ran in"}}},
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// A SARIF artifact location: a relative path against `%SRCROOT%`, an absolute one as a
+/// `file://` URI, both percent-encoded where URI syntax needs it.
+fn artifact_location(path: &str) -> Value {
+    let slashed = path.replace('\\', "/");
+    let mut uri = String::with_capacity(slashed.len());
+    for c in slashed.chars() {
+        match c {
+            ' ' => uri.push_str("%20"),
+            '%' => uri.push_str("%25"),
+            '#' => uri.push_str("%23"),
+            '?' => uri.push_str("%3F"),
+            c => uri.push(c),
+        }
+    }
+    if slashed.starts_with('/') {
+        json!({"uri": format!("file://{uri}")})
+    } else {
+        let relative = uri.strip_prefix("./").unwrap_or(&uri).to_owned();
+        json!({"uri": relative, "uriBaseId": "%SRCROOT%"})
+    }
 }
