@@ -131,3 +131,51 @@ fn sarif_is_valid_against_the_schema() {
     assert!(!validator.is_valid(&bad));
     insta::assert_snapshot!(out);
 }
+
+#[test]
+fn long_lines_are_abridged_around_the_caret() {
+    // A 2,000-character line with the finding at the word `BAD` near its end.
+    let mut src = "SELECT ".to_owned();
+    src.push_str(&"x, ".repeat(600));
+    let at = src.len();
+    src.push_str("BAD FROM t;");
+    let column = u32::try_from(at + 1).unwrap();
+    let f = Finding {
+        location: Location::Span {
+            file: "long.sql".into(),
+            start_byte: at,
+            end_byte: at + 3,
+            start: LineCol { line: 1, column },
+            end: LineCol {
+                line: 1,
+                column: column + 2,
+            },
+        },
+        ..Finding::new(&RULE, Location::Global, "bad")
+    };
+    let sources: BTreeMap<String, String> = [("long.sql".to_owned(), src)].into();
+    let rules = [&RULE];
+    let report = Report {
+        findings: std::slice::from_ref(&f),
+        files: 1,
+        statements: 1,
+        sources: &sources,
+        rules: &rules,
+        subject: None,
+    };
+    let out = render(Format::Text, &report, false);
+    let lines: Vec<&str> = out.lines().collect();
+    let code = lines.iter().find(|l| l.starts_with("1 |")).unwrap();
+    let caret = lines.iter().find(|l| l.contains('^')).unwrap();
+    assert!(code.chars().count() < 200, "{code}");
+    assert!(code.contains('…'));
+    // The carets sit under `BAD`.
+    let pos = caret.find('^').unwrap();
+    let under: String = code
+        .chars()
+        .skip(caret[..pos].chars().count())
+        .take(3)
+        .collect();
+    assert_eq!(under, "BAD", "{code}\n{caret}");
+    assert_eq!(caret.matches('^').count(), 3);
+}

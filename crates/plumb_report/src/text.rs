@@ -31,10 +31,42 @@ impl Style {
     }
 }
 
-fn line_text(src: &str, line: u32) -> &str {
-    src.lines()
-        .nth(line.saturating_sub(1) as usize)
-        .unwrap_or("")
+/// The lines of `src` from the one holding byte `at` on, without their line breaks: found from
+/// the byte offset, so a report on a big file does not count lines from the top per finding.
+fn lines_from(src: &str, at: usize) -> impl Iterator<Item = &str> {
+    let mut at = at.min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    let start = src[..at].rfind('\n').map_or(0, |i| i + 1);
+    src[start..]
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+}
+
+/// Source lines longer than this are shown as a window around the span.
+const MAX_LINE: usize = 160;
+
+/// A long line abridged to a window around the 0-based character `focus`: the text shown and
+/// the column (0-based, in characters) of the line's character 0 in it, which can be negative
+/// when the start was cut off.
+fn window(text: &str, focus: usize) -> (String, isize) {
+    let n = text.chars().count();
+    if n <= MAX_LINE {
+        return (text.to_owned(), 0);
+    }
+    let from = focus.saturating_sub(60);
+    let to = (from + MAX_LINE - 20).min(n);
+    let mut shown = String::new();
+    if from > 0 {
+        shown.push('…');
+    }
+    shown.extend(text.chars().skip(from).take(to - from));
+    if to < n {
+        shown.push('…');
+    }
+    let shift = isize::from(from > 0) - isize::try_from(from).unwrap_or(0);
+    (shown, shift)
 }
 
 fn render_one(out: &mut String, f: &Finding, report: &Report<'_>, st: &Style) {
@@ -68,13 +100,11 @@ fn render_one(out: &mut String, f: &Finding, report: &Report<'_>, st: &Style) {
                 let bar = st.paint("1;34", "|");
                 let _ = writeln!(out, "{pad} {bar}");
                 let last = end.line.min(start.line + 5);
-                for line in start.line..=last {
-                    let text = line_text(src, line);
-                    let _ = writeln!(
-                        out,
-                        "{} {bar} {text}",
-                        st.paint("1;34", &format!("{line:>gutter_width$}"))
-                    );
+                let start_byte = match &f.location {
+                    Location::Span { start_byte, .. } => *start_byte,
+                    _ => 0,
+                };
+                for (line, raw) in (start.line..=last).zip(lines_from(src, start_byte)) {
                     let from = if line == start.line {
                         start.column as usize
                     } else {
@@ -83,20 +113,33 @@ fn render_one(out: &mut String, f: &Finding, report: &Report<'_>, st: &Style) {
                     let to = if line == end.line {
                         end.column as usize
                     } else {
-                        text.chars().count()
+                        raw.chars().count()
                     };
-                    if to >= from && !text.trim().is_empty() {
-                        let lead = if line == start.line {
-                            from - 1
-                        } else {
-                            text.chars().take_while(|c| c.is_whitespace()).count()
+                    let lead = if line == start.line {
+                        from - 1
+                    } else {
+                        raw.chars().take_while(|c| c.is_whitespace()).count()
+                    };
+                    let (text, shift) = window(raw, lead);
+                    let _ = writeln!(
+                        out,
+                        "{} {bar} {text}",
+                        st.paint("1;34", &format!("{line:>gutter_width$}"))
+                    );
+                    if to >= from && !raw.trim().is_empty() {
+                        let shown = text.chars().count();
+                        let at = |col: usize| {
+                            usize::try_from(isize::try_from(col).unwrap_or(0) + shift)
+                                .unwrap_or(0)
+                                .min(shown)
                         };
-                        let width = (to + 1).saturating_sub(lead + 1).max(1);
+                        let caret_from = at(lead);
+                        let caret_to = at(to).max(caret_from + 1).min(shown.max(caret_from + 1));
                         let _ = writeln!(
                             out,
                             "{pad} {bar} {}{}",
-                            " ".repeat(lead),
-                            st.paint("1;31", &"^".repeat(width))
+                            " ".repeat(caret_from),
+                            st.paint("1;31", &"^".repeat(caret_to - caret_from))
                         );
                     }
                 }
