@@ -64,10 +64,13 @@ fn json_contract_version_1() {
     assert_eq!(index["column"], 1);
     assert_eq!(index["lock"], "SHARE on public.orders");
     assert!(index["fix"].as_str().unwrap().contains("CONCURRENTLY"));
-    // The suppressed DROP COLUMN does not appear, and no suppression is reported unused.
+    // The suppressed DROP COLUMN (an up script's) does not appear, and no suppression is
+    // reported unused; the down scripts' drops are reported, at medium.
+    assert!(findings.iter().all(|f| f["rule"] != "unused-suppression"));
     assert!(findings
         .iter()
-        .all(|f| f["rule"] != "drop-column" && f["rule"] != "unused-suppression"));
+        .filter(|f| f["rule"] == "drop-column")
+        .all(|f| f["label"] == "down" && f["severity"] == "medium"));
     insta::assert_snapshot!("shop_json", stdout(&o));
 }
 

@@ -83,6 +83,9 @@ pub struct StatementContext<'a> {
     pub(crate) new_tables: &'a BTreeSet<QualifiedName>,
     pub(crate) new_columns: &'a BTreeSet<(QualifiedName, String)>,
     pub(crate) copied_from: &'a BTreeSet<QualifiedName>,
+    /// For a down script: what its up script created.
+    pub(crate) up_tables: &'a BTreeSet<QualifiedName>,
+    pub(crate) up_columns: &'a BTreeSet<(QualifiedName, String)>,
 }
 
 impl StatementContext<'_> {
@@ -115,6 +118,41 @@ impl StatementContext<'_> {
     /// table (copy-and-swap): dropping it then loses no data the migration has not kept.
     pub fn rows_copied_from(&self, table: &QualifiedName) -> bool {
         self.copied_from.contains(table)
+    }
+
+    /// In a down script, whether its up script created `table` (or, with `column`, added that
+    /// column): dropping it is the rollback's purpose, and loses only the data written since.
+    pub fn created_by_up(&self, table: &QualifiedName, column: Option<&str>) -> bool {
+        self.source.direction == plumb_migrations::Direction::Down
+            && match column {
+                None => self.up_tables.contains(table),
+                Some(c) => {
+                    self.up_tables.contains(table)
+                        || self.up_columns.contains(&(table.clone(), c.to_owned()))
+                }
+            }
+    }
+
+    /// A down script's severity for dropping data: medium for what its up created (the point
+    /// of the rollback, losing what was written since), one level below `usual` otherwise.
+    pub fn down_drop_severity(
+        &self,
+        created_by_up: bool,
+        usual: plumb_diagnostics::Severity,
+    ) -> plumb_diagnostics::Severity {
+        use plumb_diagnostics::Severity;
+        if self.source.direction != plumb_migrations::Direction::Down {
+            return usual;
+        }
+        if created_by_up {
+            return Severity::Medium;
+        }
+        match usual {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium => Severity::Low,
+            Severity::Low | Severity::Info => Severity::Info,
+        }
     }
 
     /// A new finding of `meta` on the whole statement.

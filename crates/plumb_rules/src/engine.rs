@@ -253,13 +253,15 @@ fn lint_set(
             progress,
         };
         if let Some(up) = up {
-            run.script(up, &mut catalog, &mut fresh, &mut out);
+            run.script(up, &mut catalog, &mut fresh, &Fresh::default(), &mut out);
         }
         if let Some(down) = down {
-            // A down script runs after its up script; what the pair created is new to it.
+            // A down script runs after its up script, by hand and rarely, once the up's tables
+            // hold production data: nothing is new to it (dropping what the up created loses
+            // that data), and its findings rank one level lower (see `rank_down`).
             let mut after_down = catalog.clone();
-            let mut fresh = fresh.clone();
-            run.script(down, &mut after_down, &mut fresh, &mut out);
+            let mut down_fresh = Fresh::default();
+            run.script(down, &mut after_down, &mut down_fresh, &fresh, &mut out);
         }
     }
     out
@@ -357,6 +359,7 @@ impl Run<'_> {
         mut p: Parsed<'_>,
         catalog: &mut Catalog,
         fresh: &mut Fresh,
+        up: &Fresh,
         out: &mut LintOutput,
     ) {
         let (set, settings, rules, report) = (self.set, self.settings, self.rules, self.report);
@@ -443,6 +446,8 @@ impl Run<'_> {
                             new_tables: &fresh.tables,
                             new_columns: &fresh.columns,
                             copied_from: &fresh.copied_from,
+                            up_tables: &up.tables,
+                            up_columns: &up.columns,
                         };
                         let mut buf = Vec::new();
                         for rule in rules {
@@ -529,6 +534,33 @@ fn statement_at(summaries: &[StatementSummary], byte: usize) -> Option<usize> {
         .get(i)
         .filter(|s| s.start <= byte && byte <= s.end)
         .map(|_| i)
+}
+
+/// Rules whose finding in a down script means the rollback itself fails: they keep their
+/// severity there.
+const ROLLBACK_FAILS: &[&str] = &[
+    // These two set their own severity in a down script (what its up created, or not).
+    "drop-table",
+    "drop-column",
+    "add-not-null-column-without-default",
+    "syntax-error",
+    "concurrently-in-transaction",
+    "add-enum-value-in-transaction",
+    "transaction-nesting",
+];
+
+/// A down script's finding one severity lower, unless it means the rollback fails.
+fn rank_down(f: &mut Finding) {
+    use plumb_diagnostics::Severity;
+    if ROLLBACK_FAILS.contains(&f.rule) {
+        return;
+    }
+    f.severity = match f.severity {
+        Severity::Critical => Severity::High,
+        Severity::High => Severity::Medium,
+        Severity::Medium => Severity::Low,
+        Severity::Low | Severity::Info => Severity::Info,
+    };
 }
 
 /// Gives a statement one fix when several findings on it (of one rule or several) each rewrite
@@ -673,6 +705,9 @@ fn apply_suppressions(
         if let Some(h) = hit {
             used[h] = true;
             continue;
+        }
+        if source.direction == plumb_migrations::Direction::Down {
+            rank_down(&mut f);
         }
         if let Some(&sev) = settings.severity.get(f.rule) {
             f.severity = sev;

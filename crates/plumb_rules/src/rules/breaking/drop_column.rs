@@ -73,6 +73,11 @@ impl Rule for DropColumn {
                     "dropping {t}.{c} deletes its data and breaks running code that still uses it"
                 ),
             );
+            let by_up = cx.created_by_up(table, Some(&cmd.name));
+            f.severity = cx.down_drop_severity(by_up, f.severity);
+            if by_up {
+                f.notes.push("this down script drops a column its up script added: running it loses every value written since".to_owned());
+            }
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help = "Deploy code that no longer reads or writes the column first, then drop it in a later release".to_owned();
             f.fix = Some(fix(

@@ -78,6 +78,11 @@ impl Rule for DropTable {
                         .to_owned(),
                 );
             }
+            let by_up = cx.created_by_up(&table, None);
+            f.severity = cx.down_drop_severity(by_up, f.severity);
+            if by_up {
+                f.notes.push("this down script drops a table its up script created: running it loses every row written since".to_owned());
+            }
             if cx.rows_copied_from(&table) {
                 // Copy-and-swap: the rows live on in the table they were copied into.
                 f.severity = plumb_diagnostics::Severity::Medium;
