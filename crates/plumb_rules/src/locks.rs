@@ -246,16 +246,7 @@ pub fn statement_locks(
             }
         }
         NodeEnum::TruncateStmt(t) => {
-            for rel in &t.relations {
-                if let Some(NodeEnum::RangeVar(rv)) = node(rel) {
-                    push(
-                        &mut locks,
-                        QualifiedName::from_range_var(rv),
-                        LockMode::AccessExclusive,
-                        Work::Catalog,
-                    );
-                }
-            }
+            push_relations(&mut locks, &t.relations, LockMode::AccessExclusive);
         }
         NodeEnum::VacuumStmt(v) => {
             let full = v
@@ -316,16 +307,7 @@ pub fn statement_locks(
             }
         }
         NodeEnum::LockStmt(l) => {
-            for rel in &l.relations {
-                if let Some(NodeEnum::RangeVar(rv)) = node(rel) {
-                    push(
-                        &mut locks,
-                        QualifiedName::from_range_var(rv),
-                        LockMode::from_lock_stmt(l.mode),
-                        Work::Catalog,
-                    );
-                }
-            }
+            push_relations(&mut locks, &l.relations, LockMode::from_lock_stmt(l.mode));
         }
         NodeEnum::UpdateStmt(u) => {
             if let Some(rv) = &u.relation {
@@ -371,16 +353,7 @@ pub fn statement_locks(
             // CREATE TABLE ... PARTITION OF takes ACCESS EXCLUSIVE on the parent (ATTACH
             // PARTITION is the way around it, PostgreSQL 12+).
             if c.partbound.is_some() {
-                for parent in &c.inh_relations {
-                    if let Some(NodeEnum::RangeVar(rv)) = node(parent) {
-                        push(
-                            &mut locks,
-                            QualifiedName::from_range_var(rv),
-                            LockMode::AccessExclusive,
-                            Work::Catalog,
-                        );
-                    }
-                }
+                push_relations(&mut locks, &c.inh_relations, LockMode::AccessExclusive);
             }
             // A new table's foreign keys lock the referenced tables (SHARE ROW EXCLUSIVE), briefly:
             // the new table is empty, so there is nothing to validate.
@@ -611,4 +584,18 @@ fn partitions(catalog: &Catalog, table: &QualifiedName) -> Vec<QualifiedName> {
         }
     }
     out
+}
+
+/// A catalog-only lock of `mode` on every table a list of `RangeVar` nodes names.
+fn push_relations(locks: &mut Vec<TableLock>, relations: &[protobuf::Node], mode: LockMode) {
+    for rel in relations {
+        if let Some(NodeEnum::RangeVar(rv)) = node(rel) {
+            push(
+                locks,
+                QualifiedName::from_range_var(rv),
+                mode,
+                Work::Catalog,
+            );
+        }
+    }
 }

@@ -53,15 +53,21 @@ pub fn type_name(t: &protobuf::TypeName) -> String {
         parts => parts.join("."),
     };
     let base = canonical_type(&base);
-    let mods: Vec<String> = t
+    let interval = is_interval(&base);
+    with_modifiers(base, t, !interval)
+}
+
+/// `base` followed by the type's modifiers (`(10,2)`, unless `mods` is false: an interval's
+/// modifiers are its fields) and array bounds (`[]`).
+fn with_modifiers(mut out: String, t: &protobuf::TypeName, mods: bool) -> String {
+    let values: Vec<String> = t
         .typmods
         .iter()
         .map(|m| int_const(m).map_or_else(|| "?".to_owned(), |v| v.to_string()))
         .collect();
-    let mut out = base;
-    if !mods.is_empty() && !is_interval(&out) {
+    if mods && !values.is_empty() {
         out.push('(');
-        out.push_str(&mods.join(","));
+        out.push_str(&values.join(","));
         out.push(')');
     }
     for _ in &t.array_bounds {
@@ -78,25 +84,12 @@ pub fn type_sql(t: &protobuf::TypeName) -> String {
     match names.as_slice() {
         ["pg_catalog", _] | [] => type_name(t),
         parts => {
-            let mut out = parts
+            let name = parts
                 .iter()
                 .map(|p| quote_ident(p))
                 .collect::<Vec<_>>()
                 .join(".");
-            let mods: Vec<String> = t
-                .typmods
-                .iter()
-                .map(|m| int_const(m).map_or_else(|| "?".to_owned(), |v| v.to_string()))
-                .collect();
-            if !mods.is_empty() {
-                out.push('(');
-                out.push_str(&mods.join(","));
-                out.push(')');
-            }
-            for _ in &t.array_bounds {
-                out.push_str("[]");
-            }
-            out
+            with_modifiers(name, t, true)
         }
     }
 }
