@@ -805,28 +805,45 @@ fn handle_set(v: &protobuf::VariableSetStmt, tx: &mut TxState) {
                 plumb_sql::ast::str_const(a).is_some_and(is_utc)
                     || plumb_sql::ast::int_const(a) == Some(0)
             });
-        if v.is_local {
-            if tx.in_tx {
-                tx.local_utc = Some(utc);
-            }
-        } else {
-            tx.session_utc = utc;
-            tx.local_utc = None;
-        }
+        set_setting(
+            tx.in_tx,
+            v.is_local,
+            utc,
+            &mut tx.session_utc,
+            &mut tx.local_utc,
+        );
         return;
     }
     if !v.name.eq_ignore_ascii_case("lock_timeout") {
         return;
     }
     let on = kind == VariableSetKind::VarSetValue && timeout_value_on(&v.args);
-    if v.is_local {
-        if tx.in_tx {
-            tx.local_timeout = Some(on);
+    set_setting(
+        tx.in_tx,
+        v.is_local,
+        on,
+        &mut tx.session_timeout,
+        &mut tx.local_timeout,
+    );
+}
+
+/// `SET` or `SET LOCAL` of a tracked setting: SET LOCAL lasts until the transaction ends (and
+/// does nothing outside one); a session-level SET inside a transaction also overrides an
+/// earlier SET LOCAL.
+fn set_setting(
+    in_tx: bool,
+    is_local: bool,
+    value: bool,
+    session: &mut bool,
+    local: &mut Option<bool>,
+) {
+    if is_local {
+        if in_tx {
+            *local = Some(value);
         }
     } else {
-        tx.session_timeout = on;
-        // A session-level SET inside a transaction also overrides an earlier SET LOCAL.
-        tx.local_timeout = None;
+        *session = value;
+        *local = None;
     }
 }
 
@@ -847,13 +864,13 @@ fn handle_set_config(s: &protobuf::SelectStmt, tx: &mut TxState) {
         }
         let on = timeout_value_on(&f.args[1..2]);
         let local = matches!(f.args[2].node.as_ref(), Some(NodeEnum::AConst(c)) if matches!(c.val, Some(protobuf::a_const::Val::Boolval(ref b)) if b.boolval));
-        if local {
-            if tx.in_tx {
-                tx.local_timeout = Some(on);
-            }
-        } else {
-            tx.session_timeout = on;
-        }
+        set_setting(
+            tx.in_tx,
+            local,
+            on,
+            &mut tx.session_timeout,
+            &mut tx.local_timeout,
+        );
     }
 }
 

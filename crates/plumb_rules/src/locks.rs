@@ -358,14 +358,7 @@ pub fn statement_locks(
             // A new table's foreign keys lock the referenced tables (SHARE ROW EXCLUSIVE), briefly:
             // the new table is empty, so there is nothing to validate.
             for con in fk_constraints_of_create(c) {
-                if let Some(pk) = &con.pktable {
-                    push(
-                        &mut locks,
-                        QualifiedName::from_range_var(pk),
-                        LockMode::ShareRowExclusive,
-                        Work::Catalog,
-                    );
-                }
+                push_referenced(&mut locks, con.pktable.as_ref());
             }
         }
         _ => {}
@@ -428,14 +421,7 @@ fn alter_cmd_locks(
                 } else {
                     Work::Scan
                 };
-                if let Some(pk) = &c.pktable {
-                    push(
-                        locks,
-                        QualifiedName::from_range_var(pk),
-                        LockMode::ShareRowExclusive,
-                        Work::Catalog,
-                    );
-                }
+                push_referenced(locks, c.pktable.as_ref());
                 (LockMode::ShareRowExclusive, work)
             }
             Some(NodeEnum::Constraint(c)) => {
@@ -537,14 +523,7 @@ fn alter_cmd_locks(
                     Ok(ConstrType::ConstrPrimary | ConstrType::ConstrUnique) => index = true,
                     // REFERENCES locks the referenced table like ADD FOREIGN KEY does.
                     Ok(ConstrType::ConstrForeign) => {
-                        if let Some(pk) = &c.pktable {
-                            push(
-                                locks,
-                                QualifiedName::from_range_var(pk),
-                                LockMode::ShareRowExclusive,
-                                Work::Catalog,
-                            );
-                        }
+                        push_referenced(locks, c.pktable.as_ref());
                     }
                     _ => {}
                 }
@@ -597,5 +576,17 @@ fn push_relations(locks: &mut Vec<TableLock>, relations: &[protobuf::Node], mode
                 Work::Catalog,
             );
         }
+    }
+}
+
+/// A foreign key locks the table it references with SHARE ROW EXCLUSIVE, briefly.
+fn push_referenced(locks: &mut Vec<TableLock>, pktable: Option<&protobuf::RangeVar>) {
+    if let Some(pk) = pktable {
+        push(
+            locks,
+            QualifiedName::from_range_var(pk),
+            LockMode::ShareRowExclusive,
+            Work::Catalog,
+        );
     }
 }
