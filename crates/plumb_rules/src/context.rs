@@ -78,6 +78,9 @@ pub struct StatementContext<'a> {
     pub locks: &'a [TableLock],
     /// Session settings in effect (TimeZone).
     pub session: crate::locks::Session,
+    /// Enum values added earlier in the open transaction block (`ALTER TYPE ... ADD VALUE`):
+    /// PostgreSQL 12+ refuses to use them before the block commits.
+    pub enum_values_added: &'a [(QualifiedName, String)],
     /// For `ALTER TABLE`: each subcommand with the table's name (computed once per statement).
     pub alter_cmds: &'a [(QualifiedName, &'a plumb_sql::protobuf::AlterTableCmd)],
     pub(crate) new_tables: &'a BTreeSet<QualifiedName>,
@@ -158,6 +161,44 @@ impl StatementContext<'_> {
     /// A new finding of `meta` on the whole statement.
     pub fn finding(&self, meta: &RuleMeta, message: impl Into<String>) -> Finding {
         self.source.finding(meta, self.start, self.end, message)
+    }
+
+    /// The byte range of the token at a parse-tree `location` (a quoted literal or identifier,
+    /// a word, or one character), clipped to the statement; the whole statement when the
+    /// location is unknown (-1).
+    pub fn token_at(&self, location: i32) -> (usize, usize) {
+        let Some(at) = usize::try_from(location)
+            .ok()
+            .map(|l| self.base + l)
+            .filter(|&at| at >= self.start && at < self.end)
+        else {
+            return (self.start, self.end);
+        };
+        let rest = &self.source.text.as_bytes()[at..self.end];
+        let len = match rest.first() {
+            Some(&q @ (b'\'' | b'"')) => {
+                let mut i = 1;
+                loop {
+                    match rest.get(i) {
+                        None => break i,
+                        Some(&c) if c == q && rest.get(i + 1) == Some(&q) => i += 2,
+                        Some(&c) if c == q => break i + 1,
+                        Some(_) => i += 1,
+                    }
+                }
+            }
+            _ => rest
+                .iter()
+                .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_' || *c >= 0x80))
+                .unwrap_or(rest.len())
+                .max(1),
+        };
+        // Never split a UTF-8 character.
+        let mut end = (at + len).min(self.end);
+        while !self.source.text.is_char_boundary(end) {
+            end += 1;
+        }
+        (at, end)
     }
 
     /// How to take this statement out of the runner's transaction, for fix text.

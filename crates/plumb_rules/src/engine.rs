@@ -307,6 +307,11 @@ struct TxState {
     local_timeout: Option<bool>,
     session_utc: bool,
     local_utc: Option<bool>,
+    /// Enum values added by `ALTER TYPE ... ADD VALUE` in the open transaction block (they
+    /// cannot be used until it commits), unless the type was created in it too.
+    enum_added: Vec<(QualifiedName, String)>,
+    /// Enum types created in the open transaction block.
+    enums_created: BTreeSet<QualifiedName>,
 }
 
 impl TxState {
@@ -442,6 +447,7 @@ impl Run<'_> {
                             lock_timeout: tx.lock_timeout(),
                             locks: &locks,
                             session: tx.session(),
+                            enum_values_added: &tx.enum_added,
                             alter_cmds: &alter_cmds,
                             new_tables: &fresh.tables,
                             new_columns: &fresh.columns,
@@ -478,6 +484,7 @@ impl Run<'_> {
                         is_ddl: is_ddl(&stmt.node),
                     });
                     record_fresh(&stmt.node, catalog, fresh);
+                    track_enums(&stmt.node, &mut tx);
                     catalog.apply(&stmt.node);
                     if let NodeEnum::TransactionStmt(t) = &stmt.node {
                         after_transaction(t, &mut tx);
@@ -769,6 +776,31 @@ fn after_transaction(t: &protobuf::TransactionStmt, tx: &mut TxState) {
         tx.tx_number += 1;
         tx.local_timeout = None;
         tx.local_utc = None;
+        tx.enum_added.clear();
+        tx.enums_created.clear();
+    }
+}
+
+/// Remembers enum types created and values added inside a transaction block.
+fn track_enums(stmt: &NodeEnum, tx: &mut TxState) {
+    if !tx.in_tx {
+        return;
+    }
+    match stmt {
+        NodeEnum::CreateEnumStmt(e) => {
+            if let Some(name) = QualifiedName::from_parts(&plumb_sql::ast::strings(&e.type_name)) {
+                tx.enums_created.insert(name);
+            }
+        }
+        NodeEnum::AlterEnumStmt(e) if e.old_val.is_empty() => {
+            if let Some(name) = QualifiedName::from_parts(&plumb_sql::ast::strings(&e.type_name)) {
+                // A type created in this transaction may use its new values at once.
+                if !tx.enums_created.contains(&name) {
+                    tx.enum_added.push((name, e.new_val.clone()));
+                }
+            }
+        }
+        _ => {}
     }
 }
 

@@ -63,6 +63,7 @@ impl_meta![
     breaking::rename_table::RenameTable,
     breaking::rename_enum_value::RenameEnumValue,
     breaking::add_enum_value_in_transaction::AddEnumValueInTransaction,
+    breaking::enum_value_used_in_transaction::EnumValueUsedInTransaction,
     breaking::transaction_nesting::TransactionNesting,
     breaking::drop_table::DropTable,
     breaking::drop_column::DropColumn,

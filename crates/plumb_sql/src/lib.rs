@@ -15,7 +15,7 @@ pub use lines::LineIndex;
 pub use parse::{
     chunk_ends, parse, parse_abridged, uncovered_token, ParsedSql, Statement, SyntaxError,
 };
-pub use pg_query::{protobuf, NodeEnum};
+pub use pg_query::{protobuf, NodeEnum, NodeRef};
 pub use suppress::{Suppression, SuppressionScope};
 
 /// Deparses one statement node back to SQL, or `None` when libpg_query cannot.

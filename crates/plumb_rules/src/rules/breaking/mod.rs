@@ -6,6 +6,7 @@ pub mod drop_column;
 pub mod drop_database;
 pub mod drop_schema;
 pub mod drop_table;
+pub mod enum_value_used_in_transaction;
 pub mod rename_column;
 pub mod rename_enum_value;
 pub mod rename_table;
