@@ -107,10 +107,25 @@ fn sarif_github_and_markdown() {
 
 #[test]
 fn fail_on_and_since() {
+    // The shop's one critical finding: a whole-table UPDATE while the runner's transaction
+    // holds ACCESS EXCLUSIVE on the same table.
     assert_eq!(
         plumb(&["lint", SHOP, "--fail-on", "critical"])
             .status
             .code(),
+        Some(1)
+    );
+    assert_eq!(
+        plumb(&[
+            "lint",
+            SHOP,
+            "--fail-on",
+            "critical",
+            "--since",
+            "20240215000000"
+        ])
+        .status
+        .code(),
         Some(0)
     );
     assert_eq!(
@@ -319,7 +334,7 @@ fn syntax_errors_are_findings_not_crashes() {
 fn config_turns_rules_off_and_overrides_severity() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("plumb.toml");
-    std::fs::write(&cfg, "fail_on = \"critical\"\nsmall_tables = [\"products\"]\n[rules]\ncreate-index-non-concurrently = \"off\"\nPL201 = \"low\"\n").unwrap();
+    std::fs::write(&cfg, "fail_on = \"critical\"\nsmall_tables = [\"products\"]\n[rules]\ncreate-index-non-concurrently = \"off\"\nPL201 = \"low\"\nunbatched-data-change = \"high\"\n").unwrap();
     let o = plumb(&[
         "lint",
         SHOP,

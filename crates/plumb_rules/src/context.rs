@@ -81,6 +81,9 @@ pub struct StatementContext<'a> {
     /// Enum values added earlier in the open transaction block (`ALTER TYPE ... ADD VALUE`):
     /// PostgreSQL 12+ refuses to use them before the block commits.
     pub enum_values_added: &'a [(QualifiedName, String)],
+    /// An existing table an earlier statement of the open transaction block locked ACCESS
+    /// EXCLUSIVE (held until commit), with the byte where that statement starts.
+    pub held_exclusive: Option<&'a (QualifiedName, usize)>,
     /// For `ALTER TABLE`: each subcommand with the table's name (computed once per statement).
     pub alter_cmds: &'a [(QualifiedName, &'a plumb_sql::protobuf::AlterTableCmd)],
     pub(crate) new_tables: &'a BTreeSet<QualifiedName>,
@@ -134,6 +137,16 @@ impl StatementContext<'_> {
                         || self.up_columns.contains(&(table.clone(), c.to_owned()))
                 }
             }
+    }
+
+    /// `DROP ... IF EXISTS` of an object (a `kind`: table, column, schema...) that no earlier
+    /// migration created: a guard, not a loss of known data. Whatever the kind, it is reported
+    /// at medium, saying so.
+    pub fn guard_drop(&self, f: &mut Finding, kind: &str) {
+        f.severity = plumb_diagnostics::Severity::Medium;
+        f.notes.push(format!(
+            "no earlier migration created this {kind}; IF EXISTS suggests a guard"
+        ));
     }
 
     /// A down script's severity for dropping data: medium for what its up created (the point

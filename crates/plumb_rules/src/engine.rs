@@ -312,6 +312,9 @@ struct TxState {
     enum_added: Vec<(QualifiedName, String)>,
     /// Enum types created in the open transaction block.
     enums_created: BTreeSet<QualifiedName>,
+    /// The first existing table the open transaction block holds ACCESS EXCLUSIVE on, with
+    /// the byte where the lock was taken.
+    held_exclusive: Option<(QualifiedName, usize)>,
 }
 
 impl TxState {
@@ -448,6 +451,7 @@ impl Run<'_> {
                             locks: &locks,
                             session: tx.session(),
                             enum_values_added: &tx.enum_added,
+                            held_exclusive: tx.held_exclusive.as_ref(),
                             alter_cmds: &alter_cmds,
                             new_tables: &fresh.tables,
                             new_columns: &fresh.columns,
@@ -472,7 +476,13 @@ impl Run<'_> {
                                 && !settings.small_tables.contains(&l.table.name)
                                 && !settings.small_tables.contains(&l.table.to_string())
                         })
-                        .collect();
+                        .collect::<Vec<_>>();
+                    if tx.in_tx && tx.held_exclusive.is_none() {
+                        tx.held_exclusive = existing_locks
+                            .iter()
+                            .find(|l| l.mode == LockMode::AccessExclusive)
+                            .map(|l| (l.table.clone(), stmt.start));
+                    }
                     summaries.push(StatementSummary {
                         start: stmt.start,
                         end: stmt.end,
@@ -778,6 +788,7 @@ fn after_transaction(t: &protobuf::TransactionStmt, tx: &mut TxState) {
         tx.local_utc = None;
         tx.enum_added.clear();
         tx.enums_created.clear();
+        tx.held_exclusive = None;
     }
 }
 

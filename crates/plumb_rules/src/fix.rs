@@ -40,6 +40,84 @@ pub fn batch_update(table: &str, set: &str, pending: &str) -> String {
     format!("UPDATE {table} SET {set} WHERE ctid IN (SELECT ctid FROM {table} WHERE {pending} LIMIT 10000);")
 }
 
+/// The single integer primary-key column of a table, if it has one: backfills batch by its
+/// ranges.
+pub fn integer_key(
+    catalog: &plumb_catalog::Catalog,
+    table: &plumb_catalog::QualifiedName,
+) -> Option<String> {
+    let t = catalog.table(table)?;
+    let [col] = t.primary_key()?.columns.as_slice() else {
+        return None;
+    };
+    let ty = t.column(col)?.type_name.as_str();
+    matches!(
+        ty,
+        "int2" | "int4" | "int8" | "smallserial" | "serial" | "bigserial"
+    )
+    .then(|| col.clone())
+}
+
+/// The predicate that limits a batch to one key range of [`loop_by_key`].
+pub fn key_range(key_ref: &str) -> String {
+    format!("{key_ref} >= plumb_lo AND {key_ref} < plumb_lo + 10000")
+}
+
+/// A DO block that runs `batch` (a statement limited by [`key_range`]) over every range of
+/// 10,000 keys of `table` from its smallest to its largest key, committing after each: it ends
+/// whatever the batch does, and never holds row locks for long. COMMIT inside DO needs
+/// PostgreSQL 11 and a call outside any transaction block.
+pub fn loop_by_key(table: &str, key: &str, batch: &str) -> String {
+    let key = ident(key);
+    format!(
+        "DO $plumb$\nDECLARE\n  plumb_lo bigint;\n  plumb_hi bigint;\nBEGIN\n  SELECT min({key}), max({key}) INTO plumb_lo, plumb_hi FROM {table};\n  WHILE plumb_lo <= plumb_hi LOOP\n    {batch}\n    COMMIT;\n    plumb_lo := plumb_lo + 10000;\n  END LOOP;\nEND\n$plumb$;"
+    )
+}
+
+/// A DO block that repeats `batch` until it changes no row, committing after each: `batch`
+/// must make its own rows stop matching (a DELETE, or an UPDATE of the rows still to do).
+pub fn loop_until_done(batch: &str) -> String {
+    format!(
+        "DO $plumb$\nBEGIN\n  LOOP\n    {batch}\n    EXIT WHEN NOT FOUND;\n    COMMIT;\n  END LOOP;\nEND\n$plumb$;"
+    )
+}
+
+/// How a batched backfill must be run, as a comment line before it.
+pub const OUTSIDE_TRANSACTION: &str =
+    "-- outside the DDL migration and any transaction block (each batch commits):\n";
+
+/// A complete backfill `UPDATE t SET <set>` of the rows matching `pending` (which the update
+/// makes false), in batches that each commit: by ranges of the table's integer primary key when
+/// it has one (so it ends even for rows the update leaves matching), else by ctid until no row
+/// is left; before PostgreSQL 11 (no COMMIT in DO), one batch to repeat by hand.
+pub fn backfill(
+    catalog: &plumb_catalog::Catalog,
+    table: &plumb_catalog::QualifiedName,
+    set: &str,
+    pending: &str,
+    pg_version: u32,
+) -> String {
+    let t = table_sql(table);
+    if pg_version < 11 {
+        return format!(
+            "-- repeat until it updates no row:\n{}",
+            batch_update(&t, set, pending)
+        );
+    }
+    let body = match integer_key(catalog, table) {
+        Some(key) => {
+            let range = key_range(&format!("{t}.{}", ident(&key)));
+            loop_by_key(
+                &t,
+                &key,
+                &format!("UPDATE {t} SET {set} WHERE ({pending}) AND {range};"),
+            )
+        }
+        None => loop_until_done(&batch_update(&t, set, pending)),
+    };
+    format!("{OUTSIDE_TRANSACTION}{body}")
+}
+
 /// The `CREATE INDEX CONCURRENTLY` statement that recreates an index exactly: uniqueness,
 /// method, keys with their collation, operator class and ordering, INCLUDE columns, predicate.
 pub fn create_index_sql(catalog: &plumb_catalog::Catalog, index: &plumb_catalog::Index) -> String {
@@ -111,6 +189,8 @@ pub struct ExpandContract<'a> {
     pub swap: bool,
     /// The `USING` expression of the type change, as SQL over the old column, if it has one.
     pub using: Option<String>,
+    /// Target PostgreSQL major version (batched backfills commit inside DO from 11 on).
+    pub pg_version: u32,
 }
 
 impl ExpandContract<'_> {
@@ -158,14 +238,13 @@ impl ExpandContract<'_> {
                 "ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({new} IS NOT NULL) NOT VALID;\n"
             ));
         }
-        sql.push_str(&step(
-            2,
-            "backfill in batches outside the DDL transaction; repeat until it updates no row",
-        ));
-        sql.push_str(&batch_update(
-            &t,
+        sql.push_str(&step(2, "backfill in batches"));
+        sql.push_str(&backfill(
+            catalog,
+            self.table,
             &format!("{new} = {cast}"),
             &format!("{new} IS NULL AND {old} IS NOT NULL"),
+            self.pg_version,
         ));
         sql.push('\n');
         sql.push_str(&step(
@@ -218,10 +297,12 @@ impl ExpandContract<'_> {
             if let Some(s) = &sequence {
                 rollback.push_str(&format!("ALTER SEQUENCE {s} OWNED BY {t}.{parked};\n"));
             }
-            rollback.push_str(&batch_update(
-                &t,
+            rollback.push_str(&backfill(
+                catalog,
+                self.table,
                 &format!("{parked} = {old}::{}", self.old.type_name),
                 &format!("{parked} IS NULL AND {old} IS NOT NULL"),
+                self.pg_version,
             ));
             rollback.push('\n');
             if let Some(d) = &self.old.default {
@@ -247,10 +328,12 @@ impl ExpandContract<'_> {
                 "ALTER TABLE {t} ADD COLUMN {old} {};\n",
                 self.old.type_name
             ));
-            rollback.push_str(&batch_update(
-                &t,
+            rollback.push_str(&backfill(
+                catalog,
+                self.table,
                 &format!("{old} = {new}"),
                 &format!("{old} IS NULL AND {new} IS NOT NULL"),
+                self.pg_version,
             ));
             rollback.push('\n');
             if let Some(d) = &self.old.default {

@@ -262,3 +262,43 @@ fn review_fixes_and_rollbacks_run_on_postgresql() {
     assert!(checked >= 20, "too few review fixes exercised: {checked}");
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+/// The batched backfills of unbatched-data-change end on a table that has rows (the fixture's
+/// tables are empty, where any loop ends at once): by primary-key ranges with gaps in the keys,
+/// and by ctid with a predicate the batch makes false, each leaving every row changed.
+#[test]
+fn batched_backfills_finish_on_real_rows() {
+    let Some(db) = plumb_test_support::TestDb::fresh("plumb_batch_") else {
+        return;
+    };
+    let setup = "CREATE TABLE users (id bigint PRIMARY KEY, name text);
+        INSERT INTO users SELECT g * 3, NULL FROM generate_series(1, 25000) g;
+        CREATE TABLE events (kind text, payload text);
+        INSERT INTO events SELECT 'new', g::text FROM generate_series(1, 25000) g;";
+    let migration = format!(
+        "{setup}\n-- @migration 2\nUPDATE users SET name = 'unknown';\nUPDATE events SET kind = 'legacy';\nDELETE FROM events;\n"
+    );
+    let findings = fixture_findings(&migration);
+    let fixes: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.rule == "unbatched-data-change")
+        .filter_map(|f| f.fix.as_ref().map(|x| x.sql.as_str()))
+        .collect();
+    assert_eq!(fixes.len(), 3, "{findings:#?}");
+    let mut c = db.connect();
+    c.batch_execute("SET statement_timeout = '60s'").unwrap();
+    plumb_test_support::run_statements(&mut c, setup).unwrap();
+    let count = |c: &mut Client, sql: &str| -> i64 { c.query_one(sql, &[]).unwrap().get(0) };
+    plumb_test_support::run_statements(&mut c, fixes[0]).unwrap();
+    assert_eq!(
+        count(&mut c, "SELECT count(*) FROM users WHERE name = 'unknown'"),
+        25000
+    );
+    plumb_test_support::run_statements(&mut c, fixes[1]).unwrap();
+    assert_eq!(
+        count(&mut c, "SELECT count(*) FROM events WHERE kind = 'legacy'"),
+        25000
+    );
+    plumb_test_support::run_statements(&mut c, fixes[2]).unwrap();
+    assert_eq!(count(&mut c, "SELECT count(*) FROM events"), 0);
+}

@@ -2,7 +2,7 @@ use plumb_diagnostics::{Applicability, Finding};
 use plumb_sql::protobuf::ConstrType;
 
 use crate::context::{fix, StatementContext};
-use crate::fix::{batch_update, ident, step, table_sql};
+use crate::fix::{ident, step, table_sql};
 use crate::registry::Rule;
 use crate::rules::{added_column, column_constraints};
 
@@ -87,12 +87,14 @@ impl Rule for AddNotNullColumnWithoutDefault {
                 ),
             );
             f.help = "Add the column nullable, backfill it, then enforce NOT NULL with a validated CHECK; or give it a constant default".to_owned();
+            // Only the application knows what existing rows should hold: the backfill is left
+            // to write (a loop like unbatched-data-change's fix), and the VALIDATE step fails
+            // rather than enforce NOT NULL on rows that were not filled.
             let sql = format!(
-                "{}ALTER TABLE {t} ADD COLUMN {c} {type_name};\n{}{}\n{}ALTER TABLE {t} ADD CONSTRAINT {con} CHECK ({c} IS NOT NULL) NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {con};\nALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;\nALTER TABLE {t} DROP CONSTRAINT {con};",
+                "{}ALTER TABLE {t} ADD COLUMN {c} {type_name};\n{}{}ALTER TABLE {t} ADD CONSTRAINT {con} CHECK ({c} IS NOT NULL) NOT VALID;\nALTER TABLE {t} VALIDATE CONSTRAINT {con};\nALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;\nALTER TABLE {t} DROP CONSTRAINT {con};",
                 step(1, "add the column nullable (catalog-only)"),
-                step(2, "backfill in batches outside the DDL transaction"),
-                batch_update(&t, &format!("{c} = NULL /* the value for existing rows */"), &format!("{c} IS NULL")),
-                step(3, "in a later migration: prove and enforce NOT NULL without a long lock"),
+                step(2, "outside the DDL transaction, give every existing row its value in batches of a few thousand rows (only the application knows the value)"),
+                step(3, "in a later migration: prove and enforce NOT NULL without a long lock (VALIDATE fails while a row is not filled)"),
             );
             f.fix = Some(fix(
                 "add nullable, backfill, then enforce",

@@ -73,6 +73,20 @@ impl Rule for DropColumn {
                     "dropping {t}.{c} deletes its data and breaks running code that still uses it"
                 ),
             );
+            let table_if_exists = matches!(cx.stmt, NodeEnum::AlterTableStmt(a) if a.missing_ok);
+            let known_table = cx.catalog.table(table);
+            if (cmd.missing_ok && known_table.and_then(|t| t.column(&cmd.name)).is_none())
+                || (table_if_exists && known_table.is_none())
+            {
+                cx.guard_drop(
+                    &mut f,
+                    if known_table.is_none() {
+                        "table"
+                    } else {
+                        "column"
+                    },
+                );
+            }
             let by_up = cx.created_by_up(table, Some(&cmd.name));
             f.severity = cx.down_drop_severity(by_up, f.severity);
             if by_up {

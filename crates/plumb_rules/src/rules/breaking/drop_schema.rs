@@ -78,6 +78,9 @@ impl Rule for DropSchema {
                     )
                 },
             );
+            if d.missing_ok && tables.is_empty() && !cx.catalog.schemas.contains(schema) {
+                cx.guard_drop(&mut f, "schema");
+            }
             f.help = "Drop the schema's objects one by one after review, or rename the schema aside until a backup is verified".to_owned();
             if !tables.is_empty() {
                 f.notes.push(format!("tables: {}", tables.join(", ")));

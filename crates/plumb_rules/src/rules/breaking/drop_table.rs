@@ -72,11 +72,7 @@ impl Rule for DropTable {
             let t = table_sql(&table);
             let mut f = cx.finding(&Self::META, format!("DROP TABLE {t} permanently deletes its data and breaks any code still using it"));
             if !known && d.missing_ok {
-                f.severity = plumb_diagnostics::Severity::Medium;
-                f.notes.push(
-                    "no earlier migration created this table; IF EXISTS suggests a guard"
-                        .to_owned(),
-                );
+                cx.guard_drop(&mut f, "table");
             }
             let by_up = cx.created_by_up(&table, None);
             f.severity = cx.down_drop_severity(by_up, f.severity);

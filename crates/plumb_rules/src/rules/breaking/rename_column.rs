@@ -85,6 +85,7 @@ impl Rule for RenameColumn {
             new_type: &current.type_name,
             swap: false,
             using: None,
+            pg_version: cx.pg_version(),
         }
         .build(cx.catalog);
         f.notes.extend(notes);

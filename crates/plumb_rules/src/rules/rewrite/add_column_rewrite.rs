@@ -2,7 +2,7 @@ use plumb_diagnostics::{Applicability, Finding};
 use plumb_sql::protobuf::{self, ConstrType};
 
 use crate::context::{fix, StatementContext};
-use crate::fix::{batch_update, ident, step, table_sql};
+use crate::fix::{backfill, ident, step, table_sql};
 use crate::registry::Rule;
 use crate::rules::{added_column, column_constraints};
 
@@ -178,8 +178,8 @@ impl Rule for AddColumnRewrite {
                 let sql = format!(
                     "{}ALTER TABLE {t} ADD COLUMN {c} {base};\nALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d};\n{}{}",
                     step(1, "add the column and the default for new rows (catalog-only)"),
-                    step(2, "backfill in batches outside the DDL transaction; repeat until no rows are updated"),
-                    batch_update(&t, &format!("{c} = {d}"), &format!("{c} IS NULL")),
+                    step(2, "backfill in batches"),
+                    backfill(cx.catalog, table, &format!("{c} = {d}"), &format!("{c} IS NULL"), cx.pg_version()),
                 );
                 f.fix = Some(fix(
                     "add, default, then backfill in batches",

@@ -228,6 +228,7 @@ impl Rule for AlterColumnTypeRewrite {
                     .raw_default
                     .as_deref()
                     .and_then(plumb_sql::ast::expr_sql),
+                pg_version: cx.pg_version(),
             }
             .build(cx.catalog);
             f.notes.extend(notes);
