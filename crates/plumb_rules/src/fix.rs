@@ -121,13 +121,22 @@ pub fn backfill(
 /// The `CREATE INDEX CONCURRENTLY` statement that recreates an index exactly: uniqueness,
 /// method, keys with their collation, operator class and ordering, INCLUDE columns, predicate.
 pub fn create_index_sql(catalog: &plumb_catalog::Catalog, index: &plumb_catalog::Index) -> String {
+    create_index_sql_with(catalog, index, None)
+}
+
+/// [`create_index_sql`], with `extra` a column of the table that the catalog does not hold yet.
+fn create_index_sql_with(
+    catalog: &plumb_catalog::Catalog,
+    index: &plumb_catalog::Index,
+    extra: Option<&str>,
+) -> String {
     let table = catalog.table(&index.table);
     let cols: Vec<String> = index
         .columns
         .iter()
         .enumerate()
         .map(|(k, c)| {
-            let key = if table.is_some_and(|t| t.column(c).is_some()) {
+            let key = if table.is_some_and(|t| t.column(c).is_some()) || extra == Some(c.as_str()) {
                 ident(c)
             } else {
                 format!("({c})")
@@ -174,8 +183,10 @@ pub fn drop_index_sql(index: &plumb_catalog::Index) -> String {
 /// name (`swap`, for a type change: the old column stays as `<col>_old` with its NOT NULL and
 /// DEFAULT dropped, so writes that no longer set it still work) or left as the new name while
 /// the old column is dropped in a later release (a rename). The rollback undoes every step, so
-/// the catalog is as before (column order aside). Indexes and constraints on the old column are
-/// not carried over; they are listed in the returned notes.
+/// the catalog is as before (column order aside). Indexes and UNIQUE, CHECK and FOREIGN KEY
+/// constraints on the old column are rebuilt for the new one (a swap then trades their names);
+/// what cannot be carried (the primary key, other tables' keys that reference the column) is
+/// listed in the returned notes.
 pub struct ExpandContract<'a> {
     /// The table.
     pub table: &'a plumb_catalog::QualifiedName,
@@ -225,6 +236,7 @@ impl ExpandContract<'_> {
                     .is_some_and(|(tb, c)| tb == self.table && *c == self.old.name)
             })
             .map(|s| table_sql(&s.name));
+        let (carried, mut notes) = self.carried(catalog);
         let mut sql = step(
             1,
             "add the new column (catalog-only); the application writes both from now on",
@@ -250,11 +262,15 @@ impl ExpandContract<'_> {
         sql.push_str(&step(
             3,
             if self.swap {
-                "once every reader handles the new type: carry the column's rules over and swap the names in one short transaction"
+                "carry the column's rules over (outside a transaction: indexes are built CONCURRENTLY)"
             } else {
                 "carry the column's rules over; then the application reads the new column"
             },
         ));
+        for c in &carried {
+            sql.push_str(&c.build);
+            sql.push('\n');
+        }
         if self.old.not_null {
             // PostgreSQL 12+ uses the validated check to skip SET NOT NULL's scan.
             sql.push_str(&format!(
@@ -268,9 +284,17 @@ impl ExpandContract<'_> {
         }
         let mut rollback = String::new();
         let final_name = if self.swap {
+            sql.push_str(&step(
+                4,
+                "once every reader handles the new type: swap the names in one short transaction",
+            ));
             sql.push_str(&format!(
                 "ALTER TABLE {t} RENAME COLUMN {old} TO {parked};\nALTER TABLE {t} RENAME COLUMN {new} TO {old};\n"
             ));
+            for c in &carried {
+                sql.push_str(&c.take_name);
+                sql.push('\n');
+            }
             if self.old.not_null && !in_key {
                 sql.push_str(&format!(
                     "ALTER TABLE {t} ALTER COLUMN {parked} DROP NOT NULL;\n"
@@ -290,7 +314,7 @@ impl ExpandContract<'_> {
         }
         if self.swap {
             sql.push_str(&format!(
-                "-- Step 4: in a later release, once nothing writes it: ALTER TABLE {t} DROP COLUMN {parked};"
+                "-- Step 5: in a later release, once nothing writes it: ALTER TABLE {t} DROP COLUMN {parked};"
             ));
             // Undo, last step first: the parked column gets back what the new one was given
             // and any rows written since the swap, then takes its name back.
@@ -314,6 +338,10 @@ impl ExpandContract<'_> {
                 rollback.push_str(&format!(
                     "ALTER TABLE {t} ALTER COLUMN {parked} SET NOT NULL;\n"
                 ));
+            }
+            for c in carried.iter().rev() {
+                rollback.push_str(&c.give_back);
+                rollback.push('\n');
             }
             rollback.push_str(&format!(
                 "ALTER TABLE {t} RENAME COLUMN {old} TO {new};\nALTER TABLE {t} RENAME COLUMN {parked} TO {old};\nALTER TABLE {t} DROP COLUMN {new};"
@@ -349,31 +377,288 @@ impl ExpandContract<'_> {
             if let Some(s) = &sequence {
                 rollback.push_str(&format!("ALTER SEQUENCE {s} OWNED BY {t}.{old};\n"));
             }
-            rollback.push_str(&format!("ALTER TABLE {t} DROP COLUMN {new};"));
-        }
-        let mut notes = Vec::new();
-        let on_old = |cols: &[String]| cols.contains(&self.old.name);
-        for i in catalog
-            .indexes
-            .values()
-            .filter(|i| i.table == *self.table && on_old(&i.columns))
-        {
-            notes.push(format!(
-                "index {} is on the old column: build the same index on the new one (CREATE INDEX CONCURRENTLY) before the switch",
-                table_sql(&i.name)
-            ));
-        }
-        if let Some(tb) = catalog.table(self.table) {
-            for c in tb.constraints.iter().filter(|c| on_old(&c.columns)) {
-                notes.push(format!(
-                    "constraint {} is on the old column: add it for the new column (NOT VALID, then VALIDATE) before the switch",
-                    ident(&c.name)
-                ));
+            for c in &carried {
+                rollback.push_str(&c.rebuild_original);
+                rollback.push('\n');
             }
+            rollback.push_str(&format!("ALTER TABLE {t} DROP COLUMN {new};"));
         }
         if self.old.identity.is_some() {
             notes.push("the old column is an identity column: make the new one identity too (ALTER TABLE ... ALTER COLUMN ... ADD GENERATED ... AS IDENTITY, restarted past the current value)".to_owned());
         }
         (sql, rollback, notes)
+    }
+}
+
+/// An index or constraint of the old column rebuilt for the new one by [`ExpandContract`].
+struct Carried {
+    /// SQL that builds it on the new column (outside a transaction: indexes are CONCURRENTLY).
+    build: String,
+    /// For a swap: SQL that gives the new object the old one's name, the old one `<name>_old`.
+    take_name: String,
+    /// For a swap's rollback: SQL that gives the names back.
+    give_back: String,
+    /// For a rename's rollback: SQL that rebuilds the original on the restored old column.
+    rebuild_original: String,
+}
+
+/// `name` with its first `_`-delimited occurrence of `old` replaced by `new`
+/// (`accounts_owner_id_idx` → `accounts_owner_idx` for `owner_id` → `owner`, while
+/// `accounts_owner_idx` does not contain `owner_id`).
+fn replace_segment(name: &str, old: &str, new: &str) -> Option<String> {
+    let bytes = name.as_bytes();
+    name.match_indices(old).find_map(|(at, _)| {
+        let end = at + old.len();
+        let starts = at == 0 || bytes[at - 1] == b'_';
+        let ends = end == name.len() || bytes[end] == b'_';
+        (starts && ends).then(|| format!("{}{new}{}", &name[..at], &name[end..]))
+    })
+}
+
+/// `name` with a suffix, within PostgreSQL's 63-byte identifiers (the name is cut, never the
+/// suffix, so the two names stay apart).
+fn suffixed(name: &str, suffix: &str) -> String {
+    let mut base = name.to_owned();
+    while base.len() + suffix.len() > 63 {
+        base.pop();
+    }
+    format!("{base}{suffix}")
+}
+
+/// The `ADD CONSTRAINT` clause of a CHECK or FOREIGN KEY, NOT VALID (validated apart).
+fn check_or_fk_sql(
+    c: &plumb_catalog::Constraint,
+    name: &str,
+    columns: &[String],
+    expr: Option<&str>,
+) -> Option<String> {
+    use plumb_catalog::ConstraintKind;
+    let mut s = match &c.kind {
+        ConstraintKind::Check { expr: e, .. } => {
+            format!(
+                "ADD CONSTRAINT {} CHECK ({})",
+                ident(name),
+                expr.unwrap_or(e)
+            )
+        }
+        ConstraintKind::ForeignKey {
+            references,
+            ref_columns,
+            on_delete,
+            on_update,
+        } => {
+            let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+            let refs: Vec<String> = ref_columns.iter().map(|c| ident(c)).collect();
+            let mut s = format!(
+                "ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+                ident(name),
+                cols.join(", "),
+                table_sql(references),
+                refs.join(", ")
+            );
+            for (a, what) in [(on_delete, "DELETE"), (on_update, "UPDATE")] {
+                if *a != plumb_catalog::FkAction::NoAction {
+                    s.push_str(&format!(" ON {what} {}", a.sql()));
+                }
+            }
+            s
+        }
+        _ => return None,
+    };
+    if c.deferrable {
+        s.push_str(" DEFERRABLE");
+        if c.initially_deferred {
+            s.push_str(" INITIALLY DEFERRED");
+        }
+    }
+    s.push_str(" NOT VALID");
+    Some(s)
+}
+
+impl ExpandContract<'_> {
+    /// The indexes, UNIQUE, CHECK and FOREIGN KEY constraints that involve the old column,
+    /// each rebuilt for the new column; and notes on what cannot be (the primary key, keys of
+    /// other tables that reference the column, exclusion constraints).
+    fn carried(&self, catalog: &plumb_catalog::Catalog) -> (Vec<Carried>, Vec<String>) {
+        use plumb_catalog::ConstraintKind;
+        let (old, new_name) = (self.old.name.as_str(), self.new_name);
+        let t = table_sql(self.table);
+        let renamed = |sql: &str| plumb_sql::canon::rename_column(sql, old, new_name);
+        let mentions = |sql: &str| renamed(sql) != sql;
+        let key_of = |k: &String| {
+            if k == old {
+                new_name.to_owned()
+            } else {
+                renamed(k)
+            }
+        };
+        // The name of the copy: for a swap `<name>_new` (it takes the old name later), for a
+        // rename the old name with the column's name replaced.
+        let copy_name = |name: &str| {
+            if self.swap {
+                suffixed(name, "_new")
+            } else if let Some(n) = replace_segment(name, old, new_name) {
+                suffixed(&n, "")
+            } else {
+                suffixed(name, &format!("_{new_name}"))
+            }
+        };
+        let (mut out, mut notes) = (Vec::new(), Vec::new());
+        let Some(tb) = catalog.table(self.table) else {
+            return (out, notes);
+        };
+        let backs_constraint = |n: &str| tb.constraints.iter().any(|c| c.name == n);
+        for i in catalog.indexes.values().filter(|i| {
+            i.table == *self.table
+                && !backs_constraint(&i.name.name)
+                && (i.columns.iter().any(|c| c == old || mentions(c))
+                    || i.include.iter().any(|c| c == old)
+                    || i.predicate.as_deref().is_some_and(mentions))
+        }) {
+            let mut copy = plumb_catalog::Index::clone(i);
+            copy.name =
+                plumb_catalog::QualifiedName::new(Some(&i.name.schema), &copy_name(&i.name.name));
+            copy.columns = i.columns.iter().map(key_of).collect();
+            copy.include = i.include.iter().map(key_of).collect();
+            copy.predicate = i.predicate.as_deref().map(renamed);
+            let (n, c) = (ident(&i.name.name), ident(&copy.name.name));
+            let parked = ident(&suffixed(&i.name.name, "_old"));
+            let schema = if i.name.schema == plumb_catalog::DEFAULT_SCHEMA {
+                String::new()
+            } else {
+                format!("{}.", ident(&i.name.schema))
+            };
+            out.push(Carried {
+                build: create_index_sql_with(catalog, &copy, Some(new_name)),
+                take_name: format!("ALTER INDEX {schema}{n} RENAME TO {parked};\nALTER INDEX {schema}{c} RENAME TO {n};"),
+                give_back: format!("ALTER INDEX {schema}{n} RENAME TO {c};\nALTER INDEX {schema}{parked} RENAME TO {n};"),
+                rebuild_original: create_index_sql(catalog, i),
+            });
+        }
+        for con in tb.constraints.iter().filter(|c| {
+            c.columns.iter().any(|c| c == old)
+                || matches!(&c.kind, ConstraintKind::Check { expr, .. } if mentions(expr))
+        }) {
+            let (n, c) = (ident(&con.name), ident(&copy_name(&con.name)));
+            let parked = ident(&suffixed(&con.name, "_old"));
+            let take_name = format!("ALTER TABLE {t} RENAME CONSTRAINT {n} TO {parked};\nALTER TABLE {t} RENAME CONSTRAINT {c} TO {n};");
+            let give_back = format!("ALTER TABLE {t} RENAME CONSTRAINT {n} TO {c};\nALTER TABLE {t} RENAME CONSTRAINT {parked} TO {n};");
+            let columns: Vec<String> = con.columns.iter().map(key_of).collect();
+            match &con.kind {
+                ConstraintKind::Unique => {
+                    let Some(index) = catalog.indexes.values().find(|i| i.table == *self.table && i.name.name == con.name) else {
+                        notes.push(format!("constraint {n} is on the old column: add it for the new column before the switch"));
+                        continue;
+                    };
+                    let mut copy = plumb_catalog::Index::clone(index);
+                    copy.name = plumb_catalog::QualifiedName::new(Some(&index.name.schema), &copy_name(&con.name));
+                    copy.columns = index.columns.iter().map(key_of).collect();
+                    copy.include = index.include.iter().map(key_of).collect();
+                    let deferrable = match (con.deferrable, con.initially_deferred) {
+                        (false, _) => "",
+                        (true, false) => " DEFERRABLE",
+                        (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+                    };
+                    out.push(Carried {
+                        build: format!("{}\nALTER TABLE {t} ADD CONSTRAINT {c} UNIQUE USING INDEX {c}{deferrable};", create_index_sql_with(catalog, &copy, Some(new_name))),
+                        take_name,
+                        give_back,
+                        rebuild_original: format!("{}\nALTER TABLE {t} ADD CONSTRAINT {n} UNIQUE USING INDEX {n}{deferrable};", create_index_sql(catalog, index)),
+                    });
+                }
+                ConstraintKind::Check { expr, .. } => {
+                    // The new column's NOT NULL check is built by the expand step itself.
+                    if matches!(&con.kind, ConstraintKind::Check { not_null_column: Some(col), .. } if col == old) {
+                        continue;
+                    }
+                    let (Some(add), Some(orig)) = (
+                        check_or_fk_sql(con, &copy_name(&con.name), &columns, Some(&renamed(expr))),
+                        check_or_fk_sql(con, &con.name, &con.columns, None),
+                    ) else {
+                        continue;
+                    };
+                    out.push(Carried {
+                        build: validated(&t, &add, &c, con.validated),
+                        take_name,
+                        give_back,
+                        rebuild_original: validated(&t, &orig, &n, con.validated),
+                    });
+                }
+                ConstraintKind::ForeignKey { .. } => {
+                    let (Some(add), Some(orig)) = (
+                        check_or_fk_sql(con, &copy_name(&con.name), &columns, None),
+                        check_or_fk_sql(con, &con.name, &con.columns, None),
+                    ) else {
+                        continue;
+                    };
+                    out.push(Carried {
+                        build: validated(&t, &add, &c, con.validated),
+                        take_name,
+                        give_back,
+                        rebuild_original: validated(&t, &orig, &n, con.validated),
+                    });
+                }
+                ConstraintKind::PrimaryKey => notes.push(format!(
+                    "the primary key {n} includes the old column: move it with ALTER TABLE {t} DROP CONSTRAINT {n}, ADD CONSTRAINT {n} PRIMARY KEY USING INDEX <a unique index on the new column> once nothing references it"
+                )),
+                ConstraintKind::Exclusion => notes.push(format!(
+                    "exclusion constraint {n} is on the old column: add it for the new column before the switch"
+                )),
+            }
+        }
+        for other in catalog.tables.values() {
+            for fk in other.foreign_keys() {
+                if let ConstraintKind::ForeignKey {
+                    references,
+                    ref_columns,
+                    ..
+                } = &fk.kind
+                {
+                    if references == self.table && ref_columns.iter().any(|c| c == old) {
+                        notes.push(format!(
+                            "foreign key {} of {} references the old column: recreate it on the new column (NOT VALID, then VALIDATE) before the switch",
+                            ident(&fk.name),
+                            table_sql(&other.name)
+                        ));
+                    }
+                }
+            }
+        }
+        (out, notes)
+    }
+}
+
+/// `ALTER TABLE t <add>;` followed, for a validated constraint, by its VALIDATE.
+fn validated(t: &str, add: &str, name: &str, valid: bool) -> String {
+    if valid {
+        format!("ALTER TABLE {t} {add};\nALTER TABLE {t} VALIDATE CONSTRAINT {name};")
+    } else {
+        format!("ALTER TABLE {t} {add};")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copied_names_replace_whole_segments_and_fit_in_63_bytes() {
+        assert_eq!(
+            replace_segment("accounts_owner_id_idx", "owner_id", "owner").as_deref(),
+            Some("accounts_owner_idx")
+        );
+        assert_eq!(
+            replace_segment("accounts_owner_idx", "owner_id", "owner"),
+            None
+        );
+        assert_eq!(
+            replace_segment("name_idx", "name", "full_name").as_deref(),
+            Some("full_name_idx")
+        );
+        assert_eq!(replace_segment("rename_idx", "name", "x"), None);
+        let long = "a".repeat(63);
+        let (new, old) = (suffixed(&long, "_new"), suffixed(&long, "_old"));
+        assert_eq!(new.len(), 63);
+        assert!(new.ends_with("_new") && old.ends_with("_old") && new != old);
     }
 }
