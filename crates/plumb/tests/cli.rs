@@ -564,3 +564,65 @@ fn output_to_a_device_writes_in_place() {
         assert!(t.is_char_device(), "{args:?} replaced /dev/null");
     }
 }
+
+/// `plumb lint <project root>` reads the migration folder beneath it and says which; a forced
+/// layout the folder does not follow says why; a root with no migrations is an error.
+#[test]
+fn project_roots_and_forced_layouts() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for (rel, sql) in [
+        (
+            "db/migrations/20240101000000_users.up.sql",
+            "CREATE TABLE users (id bigint PRIMARY KEY);\n",
+        ),
+        (
+            "db/migrations/20240101000000_users.down.sql",
+            "DROP TABLE users;\n",
+        ),
+        (
+            "db/migrations/20240102000000_idx.up.sql",
+            "CREATE INDEX users_id ON users (id);\n",
+        ),
+        (
+            "db/migrations/20240102000000_idx.down.sql",
+            "DROP INDEX users_id;\n",
+        ),
+        (
+            "tests/sqlite/migrations/1_a.sql",
+            "CREATE TABLE t (id int);\n",
+        ),
+    ] {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, sql).unwrap();
+    }
+    let r = root.to_str().unwrap();
+    let o = plumb(&["lint", r, "--format", "json"]);
+    let err = stderr(&o);
+    assert!(
+        err.contains("db/migrations (sqlx, 2 migrations) found beneath it"),
+        "{err}"
+    );
+    assert!(err.contains("tests/sqlite/migrations"), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["summary"]["statements"], 4, "{v}");
+    let o = plumb(&["schema", "review", r, "--format", "json"]);
+    assert!(stderr(&o).contains("found beneath it"), "{}", stderr(&o));
+
+    let migrations = root.join("db/migrations");
+    let o = plumb(&["lint", migrations.to_str().unwrap(), "--layout", "prisma"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("no prisma migrations here") && err.contains("it looks like sqlx"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(empty.path().join("docs")).unwrap();
+    let o = plumb(&["lint", empty.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no migrations found in it or beneath it"));
+}

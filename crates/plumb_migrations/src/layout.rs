@@ -96,23 +96,66 @@ impl Layout {
     }
 }
 
+/// The layout of the migrations directly in `dir`, recognized from file and folder names.
+pub(crate) fn detect(dir: &Path) -> Result<Layout, ReadError> {
+    let entries = list_dir(dir)?;
+    Ok(detect_in(&entries))
+}
+
+fn detect_in(entries: &[PathBuf]) -> Layout {
+    let has_subdir_file = |file: &str| entries.iter().any(|e| e.is_dir() && e.join(file).is_file());
+    let sql_files: Vec<&PathBuf> = sql_files(entries);
+    if has_subdir_file("up.sql") {
+        Layout::Diesel
+    } else if has_subdir_file("migration.sql") {
+        Layout::Prisma
+    } else if sql_files.iter().any(|p| flyway_name(p).is_some()) {
+        Layout::Flyway
+    } else if sql_files.iter().any(|p| up_down_name(p).is_some()) {
+        Layout::Sqlx
+    } else if sql_files.iter().any(|p| is_dbmate(p)) {
+        Layout::Dbmate
+    } else {
+        Layout::Plain
+    }
+}
+
+fn sql_files(entries: &[PathBuf]) -> Vec<&PathBuf> {
+    entries
+        .iter()
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql")))
+        .collect()
+}
+
+/// Whether `dir` itself holds migrations: `.sql` files, or folders with `up.sql` (diesel) or
+/// `migration.sql` (Prisma).
+pub(crate) fn holds_migrations(dir: &Path) -> Result<bool, ReadError> {
+    let entries = list_dir(dir)?;
+    Ok(!sql_files(&entries).is_empty()
+        || entries.iter().any(|e| {
+            e.is_dir() && (e.join("up.sql").is_file() || e.join("migration.sql").is_file())
+        }))
+}
+
+/// What the scripts of a layout are named like, for errors.
+fn expected_names(layout: Layout) -> &'static str {
+    match layout {
+        Layout::Plain => "`.sql` files",
+        Layout::Sqlx => "`<version>_<name>.sql` or `<version>_<name>.up.sql`/`.down.sql` files",
+        Layout::GolangMigrate => "`<version>_<title>.up.sql`/`.down.sql` files",
+        Layout::Diesel => "`<version>_<name>/up.sql` folders",
+        Layout::Dbmate => "`.sql` files with `-- migrate:up` sections",
+        Layout::Flyway => "`V<version>__<name>.sql` files",
+        Layout::Prisma => "`<timestamp>_<name>/migration.sql` folders",
+    }
+}
+
 /// Finds the migrations under `dir`, recognizing its layout unless `forced`.
 pub fn discover(dir: &Path, forced: Option<Layout>) -> Result<MigrationSet, ReadError> {
     let entries = list_dir(dir)?;
-    let has_subdir_file = |file: &str| entries.iter().any(|e| e.is_dir() && e.join(file).is_file());
-    let sql_files: Vec<&PathBuf> = entries
-        .iter()
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("sql")))
-        .collect();
-    let layout = match forced {
-        Some(l) => l,
-        None if has_subdir_file("up.sql") => Layout::Diesel,
-        None if has_subdir_file("migration.sql") => Layout::Prisma,
-        None if sql_files.iter().any(|p| flyway_name(p).is_some()) => Layout::Flyway,
-        None if sql_files.iter().any(|p| up_down_name(p).is_some()) => Layout::Sqlx,
-        None if sql_files.iter().any(|p| is_dbmate(p)) => Layout::Dbmate,
-        None => Layout::Plain,
-    };
+    let sql_files = sql_files(&entries);
+    let detected = detect_in(&entries);
+    let layout = forced.unwrap_or(detected);
     let mut migrations = match layout {
         Layout::Diesel | Layout::Prisma => folder_migrations(&entries, layout)?,
         _ => file_migrations(&sql_files, layout)?,
@@ -120,8 +163,31 @@ pub fn discover(dir: &Path, forced: Option<Layout>) -> Result<MigrationSet, Read
     migrations
         .sort_by(|a, b| compare_versions(&a.version, &b.version).then_with(|| a.name.cmp(&b.name)));
     if migrations.is_empty() {
-        return Err(ReadError::Empty {
-            path: dir.to_owned(),
+        let recognized = detected != layout
+            && match detected {
+                Layout::Diesel | Layout::Prisma => {
+                    !folder_migrations(&entries, detected)?.is_empty()
+                }
+                _ => !sql_files.is_empty(),
+            };
+        return Err(match forced {
+            Some(l) => ReadError::LayoutMismatch {
+                path: dir.to_owned(),
+                layout: l.as_str(),
+                expected: expected_names(l),
+                hint: if recognized {
+                    format!(
+                        "it looks like {}: pass --layout {} or leave --layout out",
+                        detected.as_str(),
+                        detected.as_str()
+                    )
+                } else {
+                    "check the folder or the --layout value".to_owned()
+                },
+            },
+            None => ReadError::Empty {
+                path: dir.to_owned(),
+            },
         });
     }
     Ok(MigrationSet { layout, migrations })

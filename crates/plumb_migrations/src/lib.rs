@@ -6,11 +6,13 @@
 
 mod layout;
 mod read;
+mod root;
 mod version;
 
 pub use layout::{blank_outside, discover, from_files, from_stdin, Layout};
 pub use read::read_stdin;
 pub use read::{read_sql_file, ReadError};
+pub use root::{find_migrations, Found};
 pub use version::compare_versions;
 
 use serde::Serialize;

@@ -34,11 +34,24 @@ pub enum ReadError {
         /// First invalid byte.
         offset: usize,
     },
-    /// A folder holds no migrations plumb recognizes.
-    #[error("{path}: no migrations found; expected .sql files or migration folders (sqlx, diesel, golang-migrate, dbmate, Flyway, Prisma)")]
+    /// A folder holds no migrations plumb recognizes, and none is beneath it.
+    #[error("{path}: no migrations found in it or beneath it (looked for .sql files and migration folders such as migrations/, db/migrations/, prisma/migrations/, src/main/resources/db/migration/); pass the migrations folder")]
     Empty {
         /// The folder.
         path: PathBuf,
+    },
+    /// A layout was forced (`--layout` or `layout` in plumb.toml) that the folder's files do
+    /// not follow.
+    #[error("{path}: no {layout} migrations here: --layout {layout} expects {expected}; {hint}")]
+    LayoutMismatch {
+        /// The folder.
+        path: PathBuf,
+        /// The forced layout.
+        layout: &'static str,
+        /// What its scripts are named like.
+        expected: &'static str,
+        /// What to do.
+        hint: String,
     },
 }
 

@@ -159,7 +159,7 @@ fn load_sets(paths: &[PathBuf], layout: Option<Layout>) -> anyhow::Result<Vec<Mi
             if p.as_os_str() == "-" {
                 plumb_migrations::from_stdin(layout)
             } else {
-                plumb_migrations::discover(p, layout)
+                super::discover_under(p, layout)
             }
         })
         .collect::<Result<Vec<_>, _>>()?;

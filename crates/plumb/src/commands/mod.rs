@@ -180,3 +180,36 @@ pub fn emit_with(
     std::fs::rename(&tmp, path).with_context(cannot)?;
     Ok(())
 }
+
+/// The migrations of a folder given on the command line: the folder itself when it holds
+/// migrations, or the best migration folder beneath it (a project root), which is then named
+/// on stderr with the other candidates.
+pub fn discover_under(
+    dir: &std::path::Path,
+    layout: Option<plumb_migrations::Layout>,
+) -> Result<plumb_migrations::MigrationSet, plumb_migrations::ReadError> {
+    let found = plumb_migrations::find_migrations(dir, layout)?;
+    let set = plumb_migrations::discover(&found.dir, layout)?;
+    if found.searched {
+        eprintln!(
+            "note: {} holds no migrations itself; reading {} ({}, {} migrations) found beneath it",
+            dir.display(),
+            found.dir.display(),
+            set.layout.as_str(),
+            set.migrations.len()
+        );
+        if !found.others.is_empty() {
+            let others: Vec<String> = found
+                .others
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            eprintln!(
+                "note: other migration folders beneath {}: {}; pass one to read it instead",
+                dir.display(),
+                others.join(", ")
+            );
+        }
+    }
+    Ok(set)
+}

@@ -244,7 +244,7 @@ fn empty() -> Loaded {
 }
 
 fn load_migrations(dir: &Path, layout: Option<Layout>) -> anyhow::Result<Loaded> {
-    let set = plumb_migrations::discover(dir, layout)?;
+    let set = super::discover_under(dir, layout)?;
     let mut loaded = empty();
     for m in &set.migrations {
         if let Some(up) = &m.up {
