@@ -435,11 +435,19 @@ fn schema_dump_round_trips_through_a_snapshot() {
         tables,
         ["order_items", "orders", "payments", "products", "users"]
     );
-    // Reviewing the snapshot finds what reviewing the migrations finds.
+    // Reviewing the snapshot finds what reviewing the migrations finds (a snapshot has no
+    // source files, so no file and line).
     let from_json = plumb(&["schema", "review", snap.to_str().unwrap(), "-f", "json"]);
     let from_sql = plumb(&["schema", "review", SHOP, "-f", "json"]);
     let findings = |o: &Output| -> serde_json::Value {
-        serde_json::from_str::<serde_json::Value>(&stdout(o)).unwrap()["findings"].clone()
+        let mut v =
+            serde_json::from_str::<serde_json::Value>(&stdout(o)).unwrap()["findings"].clone();
+        for f in v.as_array_mut().unwrap() {
+            for k in ["file", "line", "column", "end_line", "end_column"] {
+                f.as_object_mut().unwrap().remove(k);
+            }
+        }
+        v
     };
     assert_eq!(findings(&from_json), findings(&from_sql));
     // A second dump of the snapshot is byte-identical.
@@ -625,4 +633,39 @@ fn project_roots_and_forced_layouts() {
     let o = plumb(&["lint", empty.path().to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no migrations found in it or beneath it"));
+}
+
+/// Schema-review findings on objects read from migration files say where the object is
+/// defined, in every format.
+#[test]
+fn schema_review_findings_carry_their_file_and_line() {
+    let o = plumb(&["schema", "review", SHOP, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let on_objects: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f.get("object").is_some())
+        .collect();
+    assert!(!on_objects.is_empty());
+    for f in on_objects {
+        let file = f["file"].as_str().unwrap_or_default();
+        assert!(
+            file.starts_with(SHOP) && f["line"].as_u64().unwrap_or(0) > 0,
+            "{f}"
+        );
+    }
+    let gh = stdout(&plumb(&["schema", "review", SHOP, "--format", "github"]));
+    assert!(gh.lines().all(|l| l.contains(" file=")), "{gh}");
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&plumb(&[
+        "schema", "review", SHOP, "--format", "sarif",
+    ])))
+    .unwrap();
+    for r in sarif["runs"][0]["results"].as_array().unwrap() {
+        assert!(
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .is_some(),
+            "{r}"
+        );
+    }
 }

@@ -25,6 +25,80 @@ pub struct SqlApplied {
     pub errors: Vec<plumb_sql::SyntaxError>,
     /// Statements read, those that do not parse included.
     pub statements: usize,
+    /// Where objects are defined, in statement order: a key (see [`definition_key`]) and the
+    /// byte range of the statement, or of the column definition for a column.
+    pub defined: Vec<(String, usize, usize)>,
+}
+
+/// The key under which [`SqlApplied::defined`] records an object: `table:schema.name`,
+/// `column:schema.table.column`, `index:schema.name`, `sequence:schema.name`.
+pub fn definition_key(kind: &str, name: &crate::QualifiedName, column: Option<&str>) -> String {
+    match column {
+        Some(c) => format!("column:{}.{}.{c}", name.schema, name.name),
+        None => format!("{kind}:{}.{}", name.schema, name.name),
+    }
+}
+
+/// The objects a statement defines, for [`SqlApplied::defined`].
+fn definitions(s: &plumb_sql::Statement, text: &str, out: &mut Vec<(String, usize, usize)>) {
+    use plumb_sql::NodeEnum;
+    let column = |out: &mut Vec<(String, usize, usize)>,
+                  table: &crate::QualifiedName,
+                  col: &plumb_sql::protobuf::ColumnDef| {
+        let span = usize::try_from(col.location)
+            .ok()
+            .map(|l| s.base + l)
+            .filter(|&at| at >= s.start && at < s.end)
+            .map_or((s.start, s.end), |at| {
+                (at, plumb_sql::clause_end(text, at, s.end))
+            });
+        out.push((
+            definition_key("column", table, Some(&col.colname)),
+            span.0,
+            span.1,
+        ));
+    };
+    match &s.node {
+        NodeEnum::CreateStmt(c) => {
+            let Some(rv) = &c.relation else { return };
+            let table = crate::QualifiedName::from_range_var(rv);
+            out.push((definition_key("table", &table, None), s.start, s.end));
+            for e in &c.table_elts {
+                if let Some(NodeEnum::ColumnDef(col)) = e.node.as_ref() {
+                    column(out, &table, col);
+                }
+            }
+        }
+        NodeEnum::AlterTableStmt(a) => {
+            let Some(rv) = &a.relation else { return };
+            let table = crate::QualifiedName::from_range_var(rv);
+            for cmd in &a.cmds {
+                if let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_ref() {
+                    if let Some(NodeEnum::ColumnDef(col)) =
+                        cmd.def.as_deref().and_then(|d| d.node.as_ref())
+                    {
+                        column(out, &table, col);
+                    }
+                }
+            }
+        }
+        NodeEnum::IndexStmt(i) if !i.idxname.is_empty() => {
+            let schema = i
+                .relation
+                .as_ref()
+                .map(|r| r.schemaname.as_str())
+                .filter(|s| !s.is_empty());
+            let name = crate::QualifiedName::new(schema, &i.idxname);
+            out.push((definition_key("index", &name, None), s.start, s.end));
+        }
+        NodeEnum::CreateSeqStmt(q) => {
+            if let Some(rv) = &q.sequence {
+                let name = crate::QualifiedName::from_range_var(rv);
+                out.push((definition_key("sequence", &name, None), s.start, s.end));
+            }
+        }
+        _ => {}
+    }
 }
 
 impl Catalog {
@@ -37,6 +111,7 @@ impl Catalog {
             ..SqlApplied::default()
         };
         for s in &parsed.statements {
+            definitions(s, sql, &mut out.defined);
             if let Applied::Unmodelled(form) = self.apply(&s.node) {
                 out.skipped.push(Skipped {
                     start: s.start,

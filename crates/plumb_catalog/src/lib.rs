@@ -12,6 +12,6 @@ mod model;
 mod objects;
 
 pub use apply::{index_key_options, Applied};
-pub use build::{Skipped, Snapshot, SqlApplied, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
+pub use build::{definition_key, Skipped, Snapshot, SqlApplied, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 pub use model::*;
 pub use plumb_sql::ast::quote_ident;

@@ -232,9 +232,21 @@ pub struct Finding {
     pub label: Option<String>,
     /// Why the statement, once run, cannot be undone (the data it removes is gone), when so.
     pub irreversible: Option<String>,
+    /// For a finding on a database object of a schema read from SQL files: where that object
+    /// (or column) is defined, a [`Location::Span`].
+    pub defined_at: Option<Location>,
 }
 
 impl Finding {
+    /// The source range the finding is about: its own location when that is a span, else
+    /// where its object is defined ([`Finding::defined_at`]), if known.
+    pub fn span(&self) -> Option<&Location> {
+        [Some(&self.location), self.defined_at.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|l| matches!(l, Location::Span { .. }))
+    }
+
     /// A finding of a rule at a location, with the rule's default severity and nothing else
     /// filled in.
     pub fn new(meta: &RuleMeta, location: Location, message: impl Into<String>) -> Finding {
@@ -249,6 +261,7 @@ impl Finding {
             fix: None,
             label: None,
             irreversible: None,
+            defined_at: None,
         }
     }
 }

@@ -25,9 +25,9 @@ pub fn render_github(report: &Report<'_>) -> String {
             Severity::Low | Severity::Info => "notice",
         };
         let mut props = Vec::new();
-        if let Location::Span {
+        if let Some(Location::Span {
             file, start, end, ..
-        } = &f.location
+        }) = f.span()
         {
             props.push(format!("file={}", escape_property(file)));
             props.push(format!("line={}", start.line));

@@ -75,31 +75,32 @@ impl<'a> From<&'a Finding> for JsonFinding<'a> {
             notes: &f.notes,
             label: f.label.as_deref(),
         };
-        match &f.location {
-            Location::Span {
-                file, start, end, ..
-            } => {
-                j.file = Some(file);
-                j.line = Some(start.line);
-                j.column = Some(start.column);
-                j.end_line = Some(end.line);
-                j.end_column = Some(end.column);
-            }
-            Location::Object {
-                object_kind,
+        // A finding on an object of a schema read from files also says where it is defined.
+        if let Some(Location::Span {
+            file, start, end, ..
+        }) = f.span()
+        {
+            j.file = Some(file);
+            j.line = Some(start.line);
+            j.column = Some(start.column);
+            j.end_line = Some(end.line);
+            j.end_column = Some(end.column);
+        }
+        if let Location::Object {
+            object_kind,
+            schema,
+            name,
+            column,
+        } = &f.location
+        {
+            j.object = Some(Object {
+                kind: object_kind,
                 schema,
                 name,
-                column,
-            } => {
-                j.object = Some(Object {
-                    kind: object_kind,
-                    schema,
-                    name,
-                    column: column.as_deref(),
-                });
-            }
-            Location::Global => {}
+                column: column.as_deref(),
+            });
         }
+
         j
     }
 }

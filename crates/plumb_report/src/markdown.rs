@@ -34,9 +34,14 @@ pub fn render_markdown(report: &Report<'_>) -> String {
     for f in report.findings {
         let loc = match &f.location {
             Location::Span { file, start, .. } => format!("`{file}:{}`", start.line),
-            Location::Object { .. } => {
-                format!("`{}`", f.location.object_path().unwrap_or_default())
-            }
+            Location::Object { .. } => match &f.defined_at {
+                Some(Location::Span { file, start, .. }) => format!(
+                    "`{}` (`{file}:{}`)",
+                    f.location.object_path().unwrap_or_default(),
+                    start.line
+                ),
+                _ => format!("`{}`", f.location.object_path().unwrap_or_default()),
+            },
             Location::Global => String::new(),
         };
         let _ = writeln!(

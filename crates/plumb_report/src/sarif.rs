@@ -59,7 +59,14 @@ pub fn render_sarif(report: &Report<'_>) -> String {
                 }
                 Location::Object { object_kind, .. } => {
                     let fqn = f.location.object_path().unwrap_or_default();
-                    result["locations"] = json!([{"logicalLocations": [{"fullyQualifiedName": fqn, "kind": object_kind}]}]);
+                    let mut loc = json!({"logicalLocations": [{"fullyQualifiedName": fqn, "kind": object_kind}]});
+                    if let Some(Location::Span { file, start, end, .. }) = &f.defined_at {
+                        loc["physicalLocation"] = json!({
+                            "artifactLocation": artifact_location(file),
+                            "region": {"startLine": start.line, "startColumn": start.column, "endLine": end.line, "endColumn": end.column + 1},
+                        });
+                    }
+                    result["locations"] = json!([loc]);
                 }
                 Location::Global => {}
             }

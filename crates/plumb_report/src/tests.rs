@@ -52,6 +52,7 @@ fn sample() -> (Vec<Finding>, BTreeMap<String, String>) {
         }),
         label: None,
         irreversible: None,
+        defined_at: None,
     };
     let g = Finding {
         location: Location::Object {
@@ -69,6 +70,16 @@ fn sample() -> (Vec<Finding>, BTreeMap<String, String>) {
         fix: None,
         label: Some("down".into()),
         irreversible: Some("the rows are deleted".into()),
+        defined_at: Some(Location::Span {
+            file: "migrations/0001_orders.sql".into(),
+            start_byte: 0,
+            end_byte: 20,
+            start: LineCol { line: 3, column: 1 },
+            end: LineCol {
+                line: 3,
+                column: 20,
+            },
+        }),
     };
     let mut sources = BTreeMap::new();
     sources.insert("migrations/0002_idx.sql".to_owned(), src);

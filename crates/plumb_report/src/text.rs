@@ -150,9 +150,15 @@ fn render_one(out: &mut String, f: &Finding, report: &Report<'_>, st: &Style) {
         }
         Location::Object { object_kind, .. } => {
             gutter_width = 1;
+            let defined = match &f.defined_at {
+                Some(Location::Span { file, start, .. }) => {
+                    format!(" (defined at {file}:{}:{})", start.line, start.column)
+                }
+                _ => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "  {} {object_kind} {}",
+                "  {} {object_kind} {}{defined}",
                 st.paint("1;34", "-->"),
                 f.location.object_path().unwrap_or_default()
             );

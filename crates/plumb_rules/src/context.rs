@@ -214,6 +214,36 @@ impl StatementContext<'_> {
         (at, end)
     }
 
+    /// The clause that starts at a parse-tree `location` (a column definition, a table
+    /// constraint, an ALTER TABLE subcommand's definition): up to the `,` or `)` that ends it at
+    /// its own nesting level, or the statement's end; quotes are skipped. The whole statement
+    /// when the location is unknown (-1).
+    pub fn clause_span(&self, location: i32) -> (usize, usize) {
+        let Some(start) = usize::try_from(location)
+            .ok()
+            .map(|l| self.base + l)
+            .filter(|&at| at >= self.start && at < self.end)
+        else {
+            return (self.start, self.end);
+        };
+        let end = plumb_sql::clause_end(self.source.text, start, self.end);
+        if end <= start {
+            (self.start, self.end)
+        } else {
+            (start, end)
+        }
+    }
+
+    /// A finding on a clause of the statement (see [`Self::clause_span`]) rather than all of it.
+    pub fn finding_at(
+        &self,
+        meta: &RuleMeta,
+        (start, end): (usize, usize),
+        message: impl Into<String>,
+    ) -> Finding {
+        self.source.finding(meta, start, end, message)
+    }
+
     /// How to take this statement out of the runner's transaction, for fix text.
     pub fn no_transaction_hint(&self) -> &'static str {
         self.source.layout.no_transaction_hint()

@@ -19,7 +19,8 @@ use crate::settings::Settings;
 /// What a lint run produced.
 #[derive(Debug, Default)]
 pub struct LintOutput {
-    /// Findings: sets in the order given, each sorted by file, position and rule.
+    /// Findings: sets in the order given; within a set, by migration version, each up script
+    /// before its down script; within a script, by position and rule.
     pub findings: Vec<Finding>,
     /// Scripts linted (context-only scripts excluded).
     pub files: usize,
@@ -127,11 +128,10 @@ fn lint_in_pieces(
     let outputs: Vec<LintOutput> = sets
         .par_iter()
         .map(|set| {
-            let mut o = lint_set(set, settings, &rules, since, progress, pieces);
-            // Sets keep the order they were given in; within a set, findings are sorted by
-            // file, position and rule (sorting each set alone keeps comparisons short).
-            o.findings.sort_unstable();
-            o
+            // Sets keep the order they were given in; within a set, findings follow the
+            // migrations' version order, each up script before its down script, and within a
+            // script they are sorted by position and rule.
+            lint_set(set, settings, &rules, since, progress, pieces)
         })
         .collect();
     let mut out = LintOutput::default();
@@ -540,7 +540,9 @@ impl Run<'_> {
         // A statement PostgreSQL rejects was still read: it counts, and its finding says why.
         out.statements += summaries.len() + rest.errors.len();
         let findings = merge_per_statement(findings);
+        let from = out.findings.len();
         apply_suppressions(&rest, &source, findings, settings, out);
+        out.findings[from..].sort_unstable();
     }
 }
 
@@ -658,16 +660,17 @@ fn combine_edits(findings: &mut [Finding], text: &str, start: usize, end: usize)
 /// keeps every column's message as a note and every fix, in order.
 fn merge_per_statement(findings: Vec<(Option<usize>, Finding)>) -> Vec<(Option<usize>, Finding)> {
     let mut out: Vec<(Option<usize>, Finding)> = Vec::with_capacity(findings.len());
-    // (statement, rule, location) → position in `out`: one lookup per finding, so a script with
-    // hundreds of thousands of findings stays linear.
-    let mut seen: std::collections::HashMap<(usize, &'static str, Location), usize> =
+    // (statement, rule) → position in `out`: one lookup per finding, so a script with hundreds
+    // of thousands of findings stays linear. The merged finding keeps the first one's location
+    // (its column or clause).
+    let mut seen: std::collections::HashMap<(usize, &'static str), usize> =
         std::collections::HashMap::new();
     for (idx, f) in findings {
         let Some(i) = idx else {
             out.push((idx, f));
             continue;
         };
-        let key = (i, f.rule, f.location.clone());
+        let key = (i, f.rule);
         let Some(&at) = seen.get(&key) else {
             seen.insert(key, out.len());
             out.push((idx, f));

@@ -66,3 +66,27 @@ pub fn blank_psql_meta(text: &str) -> std::borrow::Cow<'_, str> {
     }
     std::borrow::Cow::Owned(out)
 }
+
+/// The end of the clause that starts at `start` (a column definition): the `,` or `)` that
+/// closes it at its own nesting level, or `limit`; quoted text is skipped and trailing space
+/// dropped.
+pub fn clause_end(text: &str, start: usize, limit: usize) -> usize {
+    let bytes = text.as_bytes();
+    let (mut i, mut depth, mut quote) = (start, 0i32, None::<u8>);
+    while i < limit.min(bytes.len()) {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'\'' | b'"' => quote = Some(b),
+                b'(' | b'[' => depth += 1,
+                b')' | b']' if depth > 0 => depth -= 1,
+                b',' | b')' if depth == 0 => break,
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    start + text[start..i].trim_end().len()
+}

@@ -144,6 +144,47 @@ struct Loaded {
     statements: usize,
     /// `database postgresql://user@host:port/db`, for live sources.
     subject: Option<String>,
+    /// Where each object was first defined in the files read (see
+    /// `plumb_catalog::definition_key`).
+    defined: BTreeMap<String, Location>,
+}
+
+impl Loaded {
+    /// Gives each finding on an object the place in the files where that object (its column,
+    /// else its table, index or sequence) is defined.
+    fn locate(&self, findings: &mut [plumb_diagnostics::Finding]) {
+        if self.defined.is_empty() {
+            return;
+        }
+        for f in findings {
+            let Location::Object {
+                object_kind,
+                schema,
+                name,
+                column,
+            } = &f.location
+            else {
+                continue;
+            };
+            let q = plumb_catalog::QualifiedName::new(Some(schema), name);
+            let kind = match object_kind.as_str() {
+                "index" => "index",
+                "sequence" => "sequence",
+                _ => "table",
+            };
+            let keys = [
+                column
+                    .as_deref()
+                    .map(|c| plumb_catalog::definition_key("column", &q, Some(c))),
+                Some(plumb_catalog::definition_key(kind, &q, None)),
+                Some(plumb_catalog::definition_key("table", &q, None)),
+            ];
+            f.defined_at = keys
+                .into_iter()
+                .flatten()
+                .find_map(|k| self.defined.get(&k).cloned());
+        }
+    }
 }
 
 fn load(args: &SourceArgs) -> anyhow::Result<Loaded> {
@@ -197,6 +238,7 @@ fn load_live(url: &str, timeout: u64) -> anyhow::Result<Loaded> {
         sources: BTreeMap::new(),
         statements: 0,
         subject: Some(format!("database {target}")),
+        defined: BTreeMap::new(),
     })
 }
 
@@ -213,6 +255,12 @@ fn apply_script(loaded: &mut Loaded, path: &str, text: &str) {
         end: lines.line_col(&text, end.saturating_sub(1).max(start)),
     };
     loaded.statements += applied.statements;
+    for (key, start, end) in applied.defined {
+        loaded
+            .defined
+            .entry(key)
+            .or_insert_with(|| span(start, end));
+    }
     for s in applied.skipped {
         loaded.skipped.push(SkippedStatement {
             location: span(s.start, s.end),
@@ -240,6 +288,7 @@ fn empty() -> Loaded {
         sources: BTreeMap::new(),
         statements: 0,
         subject: None,
+        defined: BTreeMap::new(),
     }
 }
 
@@ -280,7 +329,8 @@ fn review(args: &ReviewArgs) -> anyhow::Result<u8> {
     let fail_on = super::fail_on(args.fail_on.as_deref(), &config)?;
     let settings = super::settings(args.pg_version, &config)?;
     let loaded = load(&args.source)?;
-    let findings = plumb_rules::review(&loaded.catalog, &settings, &loaded.skipped);
+    let mut findings = plumb_rules::review(&loaded.catalog, &settings, &loaded.skipped);
+    loaded.locate(&mut findings);
     let rules: Vec<&plumb_diagnostics::RuleMeta> =
         plumb_rules::RULES.iter().map(|r| r.meta()).collect();
     let report = Report {

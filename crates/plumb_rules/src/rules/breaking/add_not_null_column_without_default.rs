@@ -80,8 +80,9 @@ impl Rule for AddNotNullColumnWithoutDefault {
             let t = table_sql(table);
             let c = ident(&col.colname);
             let con = ident(&format!("{}_{}_not_null", table.name, col.colname));
-            let mut f = cx.finding(
+            let mut f = cx.finding_at(
                 &Self::META,
+                cx.clause_span(col.location),
                 format!(
                     "adding NOT NULL column {t}.{c} without a default fails if {t} has any row"
                 ),

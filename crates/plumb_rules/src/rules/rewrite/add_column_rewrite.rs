@@ -157,8 +157,9 @@ impl Rule for AddColumnRewrite {
                 "smallserial" => "smallint".to_owned(),
                 other => other.to_owned(),
             };
-            let mut f = cx.finding(
+            let mut f = cx.finding_at(
                 &Self::META,
+                cx.clause_span(col.location),
                 format!(
                     "adding {t}.{c} rewrites the table while blocking all reads and writes: {why}"
                 ),

@@ -71,6 +71,7 @@ impl Rule for UnmodelledStatement {
                 fix: None,
                 label: None,
                 irreversible: None,
+                defined_at: None,
             });
         }
     }

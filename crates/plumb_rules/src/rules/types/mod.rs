@@ -77,7 +77,7 @@ pub(crate) fn type_finding(
     help: &str,
     better: &str,
 ) -> Finding {
-    let mut f = cx.finding(meta, message);
+    let mut f = cx.finding_at(meta, cx.clause_span(col.location), message);
     f.help = help.to_owned();
     let t = table_sql(table);
     let c = ident(&col.colname);
