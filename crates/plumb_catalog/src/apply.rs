@@ -764,13 +764,15 @@ impl Catalog {
             t.constraints
                 .retain(|c| !c.columns.iter().any(|x| x == column));
         }
+        // An expression can refer to the column only if its text holds the name: parse only then.
         let uses = |sql: &str| {
             sql == column
-                || plumb_sql::canon::parse_expr(sql).is_some_and(|e| {
-                    plumb_sql::canon::column_refs(&e)
-                        .iter()
-                        .any(|c| c == column)
-                })
+                || sql.contains(column)
+                    && plumb_sql::canon::parse_expr(sql).is_some_and(|e| {
+                        plumb_sql::canon::column_refs(&e)
+                            .iter()
+                            .any(|c| c == column)
+                    })
         };
         retain(&mut self.indexes, |_, i| {
             !(&i.table == table

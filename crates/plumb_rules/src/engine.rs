@@ -595,7 +595,19 @@ fn combine_edits(findings: &mut [Finding], text: &str, start: usize, end: usize)
                 .is_some_and(|f| !f.edits.is_empty())
         })
         .collect();
-    if with_edits.len() < 2 {
+    if with_edits.is_empty() {
+        return;
+    }
+    if with_edits.len() == 1 {
+        // One fix: its text is the statement with its edits; keep it only if it parses.
+        let i = with_edits[0];
+        if findings[i]
+            .fix
+            .as_ref()
+            .is_some_and(|f| !plumb_sql::parses(&f.sql))
+        {
+            findings[i].fix = None;
+        }
         return;
     }
     let mut edits: Vec<plumb_diagnostics::Edit> = with_edits
@@ -626,6 +638,16 @@ fn combine_edits(findings: &mut [Finding], text: &str, start: usize, end: usize)
     sql.push_str(&text[at..end]);
     sql.push(';');
     if !plumb_sql::parses(&sql) {
+        // Some edit breaks the statement: keep only the fixes that parse on their own.
+        for &i in &with_edits {
+            if findings[i]
+                .fix
+                .as_ref()
+                .is_some_and(|f| !plumb_sql::parses(&f.sql))
+            {
+                findings[i].fix = None;
+            }
+        }
         return;
     }
     let mut rollback: Vec<String> = Vec::new();

@@ -77,6 +77,10 @@ pub fn column_refs(expr: &Node) -> Vec<String> {
 /// A canonical expression with references to column `old` renamed to `new` (what PostgreSQL
 /// shows after `ALTER TABLE ... RENAME COLUMN`); the input unchanged if it does not parse.
 pub fn rename_column(sql: &str, old: &str, new: &str) -> String {
+    // A reference to `old` spells its name, quoted or not: without it there is nothing to do.
+    if !sql.contains(old) {
+        return sql.to_owned();
+    }
     let text = format!("SELECT {sql}");
     let parsed = crate::parse(&text);
     let Some(stmt) = parsed.statements.first() else {
