@@ -329,7 +329,7 @@ pub struct Table {
     pub policies: Vec<Policy>,
     /// Sizes and usage (live databases only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stats: Option<TableStats>,
+    pub stats: Option<Box<TableStats>>,
 }
 
 impl Table {
@@ -500,7 +500,7 @@ pub struct Index {
     pub comment: Option<String>,
     /// Size and usage (live databases only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stats: Option<IndexStats>,
+    pub stats: Option<Box<IndexStats>>,
 }
 
 fn yes() -> bool {

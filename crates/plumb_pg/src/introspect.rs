@@ -467,7 +467,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                 let reltuples: f64 = r.get(11);
                 #[allow(clippy::cast_possible_truncation)]
                 let estimated_rows = (reltuples >= 0.0).then_some(reltuples as i64);
-                t.stats = Some(TableStats {
+                t.stats = Some(Box::new(TableStats {
                     estimated_rows,
                     table_bytes: r.get(12),
                     toast_bytes: r.get(13),
@@ -481,7 +481,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                     last_analyze: r.get(19),
                     last_autoanalyze: r.get(20),
                     n_tup_ins: r.get(21),
-                });
+                }));
                 if let Some(attrs) = r.get::<_, Option<Vec<i16>>>(22) {
                     partition_keys.insert(oid, (attrs, r.get(23)));
                 }
@@ -691,10 +691,10 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                 predicate: predicate.map(|p| canon.expr(p)),
                 valid: r.get(7),
                 comment: r.get(13),
-                stats: Some(IndexStats {
+                stats: Some(Box::new(IndexStats {
                     bytes,
                     idx_scan: scans,
-                }),
+                })),
             }),
         );
     }

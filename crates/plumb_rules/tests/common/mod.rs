@@ -134,7 +134,7 @@ pub fn review_fixture(
                                 .get_mut(&object)
                                 .unwrap_or_else(|| panic!("{rel}: no index {object}")),
                         );
-                        let st = i.stats.get_or_insert_with(IndexStats::default);
+                        let st = i.stats.get_or_insert_with(Box::default);
                         for (k, v) in pairs {
                             match k.as_str() {
                                 "idx_scan" => st.idx_scan = Some(v.parse().unwrap()),
@@ -161,7 +161,7 @@ pub fn review_fixture(
                             .table_mut(&object)
                             .unwrap_or_else(|| panic!("{rel}: no table {object}"));
                         for (k, v) in pairs {
-                            let st = t.stats.get_or_insert_with(TableStats::default);
+                            let st = t.stats.get_or_insert_with(Box::default);
                             match k.as_str() {
                                 "owner" => t.owner = Some(v),
                                 "rows" => st.estimated_rows = Some(v.parse().unwrap()),
