@@ -265,8 +265,9 @@ fn top_level_as(text: &str) -> Option<usize> {
                     i += 1;
                 }
             }
+            // A `--` comment ends at a newline or a carriage return, as in PostgreSQL's scanner.
             b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
+                while i < b.len() && !matches!(b[i], b'\n' | b'\r') {
                     i += 1;
                 }
             }
@@ -654,7 +655,8 @@ fn trim_trivia(text: &str, start: usize, end: usize) -> (usize, usize) {
             i += 1;
         }
         if bytes[i..end].starts_with(b"--") {
-            while i < end && bytes[i] != b'\n' {
+            // Up to a newline or a carriage return, as PostgreSQL's scanner reads it.
+            while i < end && !matches!(bytes[i], b'\n' | b'\r') {
                 i += 1;
             }
         } else if bytes[i..end].starts_with(b"/*") {
@@ -768,6 +770,9 @@ mod tests {
             ("SELECT 1; 42; SELECT 2", 2, 1),
             (")", 0, 1),
             ("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT CASE WHEN true THEN 2 END; END; SELEC 3;", 1, 1),
+            // Found by the fuzzer: a `--` comment ends at a carriage return too.
+            ("CREATE TAB/LE t (id int);\n-- ok\rLOCK TABLE t;\n", 1, 1),
+            ("-- c\rSELECT 1;", 1, 0),
         ];
         for &(text, statements, errors) in cases {
             let parsed = parse(text);
