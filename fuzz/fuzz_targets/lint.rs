@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = plumb_sql::parse(text);
     let sources = [("fuzz.sql".to_owned(), text.to_owned())].into();
     let rules: Vec<_> = plumb_rules::RULES.iter().map(|r| r.meta()).collect();
-    let report = plumb_report::Report { findings: &out.findings, files: out.files, statements: out.statements, sources: &sources, rules: &rules };
+    let report = plumb_report::Report { findings: &out.findings, files: out.files, statements: out.statements, sources: &sources, rules: &rules, subject: None };
     for f in [plumb_report::Format::Text, plumb_report::Format::Json, plumb_report::Format::Sarif, plumb_report::Format::Github, plumb_report::Format::Markdown] {
         let _ = plumb_report::render(f, &report, false);
     }
