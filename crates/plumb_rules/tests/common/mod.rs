@@ -54,7 +54,7 @@ pub fn review_fixture(
     rel: &str,
     text: &str,
 ) -> (plumb_catalog::Catalog, Vec<plumb_rules::SkippedStatement>) {
-    use plumb_catalog::{Catalog, DatabaseInfo, IndexStats, QualifiedName, TableStats};
+    use plumb_catalog::{Catalog, DatabaseInfo, QualifiedName};
     use std::sync::Arc;
     let mut catalog = Catalog::default();
     let applied = catalog.apply_sql(text);
