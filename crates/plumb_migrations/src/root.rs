@@ -49,7 +49,7 @@ const USUAL: &[&str] = &[
 const MAX_DEPTH: usize = 7;
 
 /// The migrations of `dir`: `dir` itself when it holds migrations, otherwise the best of the
-/// migration folders beneath it (see [`USUAL`]), with the others listed.
+/// migration folders beneath it (usual places such as `prisma/migrations` and `db/migrations` first), with the others listed.
 pub fn find_migrations(dir: &Path, forced: Option<Layout>) -> Result<Found, ReadError> {
     if holds_migrations(dir)? {
         return Ok(Found {

@@ -91,6 +91,10 @@ pub struct StatementContext<'a> {
     pub(crate) copied_from: &'a BTreeSet<QualifiedName>,
     /// For a down script: what its up script created.
     pub(crate) up_tables: &'a BTreeSet<QualifiedName>,
+    /// The statement's index in its script, and the relation names later statements of the
+    /// script create or rename to (with their indexes), when the script was parsed whole.
+    pub(crate) index: usize,
+    pub(crate) claimed: &'a [(usize, QualifiedName)],
     pub(crate) up_columns: &'a BTreeSet<(QualifiedName, String)>,
 }
 
@@ -137,6 +141,14 @@ impl StatementContext<'_> {
                         || self.up_columns.contains(&(table.clone(), c.to_owned()))
                 }
             }
+    }
+
+    /// Whether a later statement of this script creates a table or view named `name`, or
+    /// renames one to it (a table swap, or a view that takes the old name).
+    pub fn name_taken_later(&self, name: &QualifiedName) -> bool {
+        self.claimed
+            .iter()
+            .any(|(i, n)| *i > self.index && n == name)
     }
 
     /// `DROP ... IF EXISTS` of an object (a `kind`: table, column, schema...) that no earlier

@@ -404,6 +404,10 @@ impl Run<'_> {
         // A big script is parsed on another thread, a batch ahead of the linting: at most three
         // batches of parse trees exist at a time (one linted, one queued, one being parsed).
         let whole = p.parsed.take();
+        let claimed = whole
+            .as_ref()
+            .map(|w| claimed_names(&w.statements))
+            .unwrap_or_default();
         let piece = p.piece;
         std::thread::scope(|scope| {
             let (send, batches) = std::sync::mpsc::sync_channel::<ParsedSql>(1);
@@ -457,6 +461,8 @@ impl Run<'_> {
                             new_columns: &fresh.columns,
                             copied_from: &fresh.copied_from,
                             up_tables: &up.tables,
+                            index: i,
+                            claimed: &claimed,
                             up_columns: &up.columns,
                         };
                         let mut buf = Vec::new();
@@ -544,6 +550,33 @@ impl Run<'_> {
         apply_suppressions(&rest, &source, findings, settings, out);
         out.findings[from..].sort_unstable();
     }
+}
+
+/// The relation names statements create or rename to, with each statement's index.
+fn claimed_names(statements: &[plumb_sql::Statement]) -> Vec<(usize, QualifiedName)> {
+    let mut out = Vec::new();
+    for (i, s) in statements.iter().enumerate() {
+        let name = match &s.node {
+            NodeEnum::CreateStmt(c) => c.relation.as_ref().map(QualifiedName::from_range_var),
+            NodeEnum::ViewStmt(v) => v.view.as_ref().map(QualifiedName::from_range_var),
+            NodeEnum::CreateTableAsStmt(c) => c
+                .into
+                .as_ref()
+                .and_then(|i| i.rel.as_ref())
+                .map(QualifiedName::from_range_var),
+            NodeEnum::RenameStmt(r) if r.subname.is_empty() && !r.newname.is_empty() => {
+                r.relation.as_ref().map(|rv| {
+                    let old = QualifiedName::from_range_var(rv);
+                    QualifiedName::new(Some(&old.schema), &r.newname)
+                })
+            }
+            _ => None,
+        };
+        if let Some(n) = name {
+            out.push((i, n));
+        }
+    }
+    out
 }
 
 /// The index of the statement whose span holds `byte` (statements are in source order).

@@ -64,6 +64,22 @@ impl Rule for RenameTable {
         let old = table_sql(&table);
         let new_q = QualifiedName::new(Some(&table.schema), &r.newname);
         let new = table_sql(&new_q);
+        if cx.name_taken_later(&table) {
+            // A swap: another table or view takes the old name in the same migration, so
+            // queries keep finding a relation called that; a compatibility view would collide.
+            let mut f = cx.finding(
+                &Self::META,
+                format!(
+                    "renaming table {old} to {} while a later statement of this migration gives its name to another relation: queries on {old} switch to that one",
+                    ident(&r.newname)
+                ),
+            );
+            f.severity = plumb_diagnostics::Severity::Medium;
+            f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
+            f.help = format!("Check that the relation that takes the name {old} has the columns running code reads, and keep both renames in one short transaction");
+            out.push(f);
+            return;
+        }
         let mut f = cx.finding(
             &Self::META,
             format!(
