@@ -188,15 +188,20 @@ impl StatementContext<'_> {
         self.source.finding(meta, self.start, self.end, message)
     }
 
+    /// The script byte of a parse-tree `location`, if it is known (not -1) and inside the
+    /// statement.
+    fn byte_at(&self, location: i32) -> Option<usize> {
+        usize::try_from(location)
+            .ok()
+            .map(|l| self.base + l)
+            .filter(|&at| at >= self.start && at < self.end)
+    }
+
     /// The byte range of the token at a parse-tree `location` (a quoted literal or identifier,
     /// a word, or one character), clipped to the statement; the whole statement when the
     /// location is unknown (-1).
     pub fn token_at(&self, location: i32) -> (usize, usize) {
-        let Some(at) = usize::try_from(location)
-            .ok()
-            .map(|l| self.base + l)
-            .filter(|&at| at >= self.start && at < self.end)
-        else {
+        let Some(at) = self.byte_at(location) else {
             return (self.start, self.end);
         };
         let rest = &self.source.text.as_bytes()[at..self.end];
@@ -231,11 +236,7 @@ impl StatementContext<'_> {
     /// its own nesting level, or the statement's end; quotes are skipped. The whole statement
     /// when the location is unknown (-1).
     pub fn clause_span(&self, location: i32) -> (usize, usize) {
-        let Some(start) = usize::try_from(location)
-            .ok()
-            .map(|l| self.base + l)
-            .filter(|&at| at >= self.start && at < self.end)
-        else {
+        let Some(start) = self.byte_at(location) else {
             return (self.start, self.end);
         };
         let end = plumb_sql::clause_end(self.source.text, start, self.end);

@@ -566,27 +566,17 @@ impl ExpandContract<'_> {
                         rebuild_original: format!("{}\nALTER TABLE {t} ADD CONSTRAINT {n} UNIQUE USING INDEX {n}{deferrable};", create_index_sql(catalog, index)),
                     });
                 }
-                ConstraintKind::Check { expr, .. } => {
+                ConstraintKind::Check { .. } | ConstraintKind::ForeignKey { .. } => {
                     // The new column's NOT NULL check is built by the expand step itself.
                     if matches!(&con.kind, ConstraintKind::Check { not_null_column: Some(col), .. } if col == old) {
                         continue;
                     }
-                    let (Some(add), Some(orig)) = (
-                        check_or_fk_sql(con, &copy_name(&con.name), &columns, Some(&renamed(expr))),
-                        check_or_fk_sql(con, &con.name, &con.columns, None),
-                    ) else {
-                        continue;
+                    let expr = match &con.kind {
+                        ConstraintKind::Check { expr, .. } => Some(renamed(expr)),
+                        _ => None,
                     };
-                    out.push(Carried {
-                        build: validated(&t, &add, &c, con.validated),
-                        take_name,
-                        give_back,
-                        rebuild_original: validated(&t, &orig, &n, con.validated),
-                    });
-                }
-                ConstraintKind::ForeignKey { .. } => {
                     let (Some(add), Some(orig)) = (
-                        check_or_fk_sql(con, &copy_name(&con.name), &columns, None),
+                        check_or_fk_sql(con, &copy_name(&con.name), &columns, expr.as_deref()),
                         check_or_fk_sql(con, &con.name, &con.columns, None),
                     ) else {
                         continue;
