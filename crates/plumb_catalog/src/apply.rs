@@ -820,20 +820,20 @@ impl Catalog {
         } else {
             return;
         };
-        crate::model::update_values(&mut self.sequences, |s| {
-            if s.owned_by
+        let owned = |s: &crate::model::Sequence| {
+            s.owned_by
                 .as_ref()
                 .is_some_and(|(t, c)| t == table && c == column)
-            {
-                // ALTER SEQUENCE ... AS moves a bound that was the old type's limit.
-                if s.max_value == crate::model::int_type_max(&s.data_type) {
-                    s.max_value = crate::model::int_type_max(new_type);
-                }
-                if s.min_value == -crate::model::int_type_max(&s.data_type) - 1 {
-                    s.min_value = -crate::model::int_type_max(new_type) - 1;
-                }
-                new_type.clone_into(&mut s.data_type);
+        };
+        crate::model::update_where(&mut self.sequences, owned, |s| {
+            // ALTER SEQUENCE ... AS moves a bound that was the old type's limit.
+            if s.max_value == crate::model::int_type_max(&s.data_type) {
+                s.max_value = crate::model::int_type_max(new_type);
             }
+            if s.min_value == -crate::model::int_type_max(&s.data_type) - 1 {
+                s.min_value = -crate::model::int_type_max(new_type) - 1;
+            }
+            new_type.clone_into(&mut s.data_type);
         });
     }
 
@@ -1295,7 +1295,9 @@ impl Catalog {
                 }
             },
         );
-        crate::model::update_values(&mut self.sequences, |s| {
+        let owned =
+            |s: &crate::model::Sequence| s.owned_by.as_ref().is_some_and(|(t, _)| t == target);
+        crate::model::update_where(&mut self.sequences, owned, |s| {
             if let Some((t, _)) = &mut s.owned_by {
                 if t == target {
                     *t = new.clone();
@@ -1393,7 +1395,12 @@ impl Catalog {
                 }
             },
         );
-        crate::model::update_values(&mut self.sequences, |s| {
+        let owned = |s: &crate::model::Sequence| {
+            s.owned_by
+                .as_ref()
+                .is_some_and(|(t, c)| t == target && c == old)
+        };
+        crate::model::update_where(&mut self.sequences, owned, |s| {
             if let Some((t, c)) = &mut s.owned_by {
                 if t == target && c == old {
                     new.clone_into(c);

@@ -839,9 +839,24 @@ impl Catalog {
 /// Calls `f` on every value of a persistent map (which has no `values_mut`).
 pub(crate) fn update_values<K: Ord + Clone, V: Clone>(
     map: &mut OrdMap<K, V>,
+    f: impl FnMut(&mut V),
+) {
+    update_where(map, |_| true, f);
+}
+
+/// Calls `f` on the values of a persistent map that `matches`. Only those are touched: a
+/// `get_mut` copies the path to its entry out of a map shared with a clone, so visiting every
+/// entry would copy the whole map on each change.
+pub(crate) fn update_where<K: Ord + Clone, V: Clone>(
+    map: &mut OrdMap<K, V>,
+    matches: impl Fn(&V) -> bool,
     mut f: impl FnMut(&mut V),
 ) {
-    let keys: Vec<K> = map.keys().cloned().collect();
+    let keys: Vec<K> = map
+        .iter()
+        .filter(|(_, v)| matches(v))
+        .map(|(k, _)| k.clone())
+        .collect();
     for k in keys {
         if let Some(v) = map.get_mut(&k) {
             f(v);

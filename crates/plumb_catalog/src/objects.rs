@@ -988,12 +988,21 @@ impl Catalog {
                 }
             },
         );
-        crate::model::update_values(&mut self.domains, |d| rename(&mut d.base_type));
-        crate::model::update_values(&mut self.composite_types, |c| {
-            for (_, t) in &mut c.attributes {
-                rename(t);
-            }
-        });
+        let is_old = |t: &String| t.trim_end_matches("[]") == from;
+        crate::model::update_where(
+            &mut self.domains,
+            |d| is_old(&d.base_type),
+            |d| rename(&mut d.base_type),
+        );
+        crate::model::update_where(
+            &mut self.composite_types,
+            |c| c.attributes.iter().any(|(_, t)| is_old(t)),
+            |c| {
+                for (_, t) in &mut c.attributes {
+                    rename(t);
+                }
+            },
+        );
     }
 
     pub(crate) fn drop_grants_on(&mut self, object: &QualifiedName) {

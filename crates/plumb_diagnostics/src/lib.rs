@@ -226,22 +226,23 @@ pub struct Finding {
     pub lock: Option<String>,
     /// Evidence: lock levels, what is blocked, the context that made the rule fire.
     pub notes: Vec<String>,
-    /// The safe rewrite, when there is one.
-    pub fix: Option<Fix>,
+    /// The safe rewrite, when there is one (boxed: most findings have none, and a run can hold
+    /// hundreds of thousands of findings).
+    pub fix: Option<Box<Fix>>,
     /// A label for the input part, e.g. `down` for a down migration.
     pub label: Option<String>,
     /// Why the statement, once run, cannot be undone (the data it removes is gone), when so.
     pub irreversible: Option<String>,
     /// For a finding on a database object of a schema read from SQL files: where that object
     /// (or column) is defined, a [`Location::Span`].
-    pub defined_at: Option<Location>,
+    pub defined_at: Option<Box<Location>>,
 }
 
 impl Finding {
     /// The source range the finding is about: its own location when that is a span, else
     /// where its object is defined ([`Finding::defined_at`]), if known.
     pub fn span(&self) -> Option<&Location> {
-        [Some(&self.location), self.defined_at.as_ref()]
+        [Some(&self.location), self.defined_at.as_deref()]
             .into_iter()
             .flatten()
             .find(|l| matches!(l, Location::Span { .. }))

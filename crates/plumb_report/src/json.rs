@@ -121,13 +121,6 @@ struct Summary {
     findings_by_severity: BySeverity,
 }
 
-#[derive(Serialize)]
-struct Doc<'a> {
-    version: u32,
-    findings: Vec<JsonFinding<'a>>,
-    summary: Summary,
-}
-
 /// Renders the JSON contract (see the crate docs).
 pub fn render_json(report: &Report<'_>) -> String {
     let mut out = Vec::new();
@@ -136,24 +129,78 @@ pub fn render_json(report: &Report<'_>) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Findings serialized per task when the findings are serialized in parallel.
+const CHUNK: usize = 512;
+/// Tasks per round (each round's output is written before the next begins).
+const ROUND: usize = 8;
+
 /// Streams the JSON contract to a writer, without building the document in memory.
+///
+/// The output is what `serde_json::to_writer_pretty` gives for
+/// `{"version", "findings", "summary"}`; the findings are serialized in parallel, a chunk at a
+/// time, since a large run has hundreds of thousands of them.
 pub fn write_json(report: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use rayon::prelude::*;
     let c = plumb_diagnostics::count_by_severity(report.findings);
-    let doc = Doc {
-        version: JSON_VERSION,
-        findings: report.findings.iter().map(JsonFinding::from).collect(),
-        summary: Summary {
-            files: report.files,
-            statements: report.statements,
-            findings_by_severity: BySeverity {
-                critical: c[4].1,
-                high: c[3].1,
-                medium: c[2].1,
-                low: c[1].1,
-                info: c[0].1,
-            },
+    let summary = Summary {
+        files: report.files,
+        statements: report.statements,
+        findings_by_severity: BySeverity {
+            critical: c[4].1,
+            high: c[3].1,
+            medium: c[2].1,
+            low: c[1].1,
+            info: c[0].1,
         },
     };
-    serde_json::to_writer_pretty(&mut *w, &doc)?;
-    w.write_all(b"\n")
+    writeln!(w, "{{\n  \"version\": {JSON_VERSION},")?;
+    if report.findings.is_empty() {
+        w.write_all(b"  \"findings\": [],\n")?;
+    } else {
+        w.write_all(b"  \"findings\": [\n")?;
+        // A round of chunks at a time into buffers reused from round to round: memory stays
+        // bounded (and warm) however many findings there are.
+        let mut bufs: Vec<Vec<u8>> = vec![Vec::new(); ROUND];
+        for (r, round) in report.findings.chunks(CHUNK * ROUND).enumerate() {
+            let chunks: Vec<&[Finding]> = round.chunks(CHUNK).collect();
+            bufs.par_iter_mut()
+                .zip(chunks.par_iter())
+                .for_each(|(buf, chunk)| {
+                    buf.clear();
+                    for (i, f) in chunk.iter().enumerate() {
+                        if i > 0 {
+                            buf.extend_from_slice(b",\n");
+                        }
+                        pretty_at(&JsonFinding::from(f), 4, buf);
+                    }
+                });
+            for (i, buf) in bufs.iter().take(chunks.len()).enumerate() {
+                if r > 0 || i > 0 {
+                    w.write_all(b",\n")?;
+                }
+                w.write_all(buf)?;
+            }
+        }
+        w.write_all(b"\n  ],\n")?;
+    }
+    w.write_all(b"  \"summary\": ")?;
+    let mut buf = Vec::new();
+    pretty_at(&summary, 2, &mut buf);
+    w.write_all(&buf[2..])?;
+    w.write_all(b"\n}\n")
+}
+
+/// `value` as pretty JSON with every line indented by `indent` spaces (JSON strings never hold
+/// a raw newline, so indenting lines cannot change a value).
+fn pretty_at(value: &impl Serialize, indent: usize, out: &mut Vec<u8>) {
+    let mut text = Vec::new();
+    // Serializing plain structs of strings and numbers into a Vec cannot fail.
+    let _ = serde_json::to_writer_pretty(&mut text, value);
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        out.extend(std::iter::repeat_n(b' ', indent));
+        out.extend_from_slice(line);
+    }
 }

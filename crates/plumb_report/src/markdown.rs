@@ -34,7 +34,7 @@ pub fn render_markdown(report: &Report<'_>) -> String {
     for f in report.findings {
         let loc = match &f.location {
             Location::Span { file, start, .. } => format!("`{file}:{}`", start.line),
-            Location::Object { .. } => match &f.defined_at {
+            Location::Object { .. } => match f.defined_at.as_deref() {
                 Some(Location::Span { file, start, .. }) => format!(
                     "`{}` (`{file}:{}`)",
                     f.location.object_path().unwrap_or_default(),

@@ -60,7 +60,7 @@ pub fn render_sarif(report: &Report<'_>) -> String {
                 Location::Object { object_kind, .. } => {
                     let fqn = f.location.object_path().unwrap_or_default();
                     let mut loc = json!({"logicalLocations": [{"fullyQualifiedName": fqn, "kind": object_kind}]});
-                    if let Some(Location::Span { file, start, end, .. }) = &f.defined_at {
+                    if let Some(Location::Span { file, start, end, .. }) = f.defined_at.as_deref() {
                         loc["physicalLocation"] = json!({
                             "artifactLocation": artifact_location(file),
                             "region": {"startLine": start.line, "startColumn": start.column, "endLine": end.line, "endColumn": end.column + 1},

@@ -41,7 +41,7 @@ fn sample() -> (Vec<Finding>, BTreeMap<String, String>) {
         help: "Build the index with CREATE INDEX CONCURRENTLY, outside a transaction block".into(),
         lock: Some("SHARE on public.orders".into()),
         notes: vec!["SHARE blocks INSERT, UPDATE and DELETE".into()],
-        fix: Some(Fix {
+        fix: Some(Box::new(Fix {
             title: "build the index concurrently".into(),
             sql: "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_idx ON orders (user_id);"
                 .into(),
@@ -49,7 +49,7 @@ fn sample() -> (Vec<Finding>, BTreeMap<String, String>) {
             applicability: Applicability::Unsafe,
             placement: Placement::Replace,
             edits: Vec::new(),
-        }),
+        })),
         label: None,
         irreversible: None,
         defined_at: None,
@@ -70,7 +70,7 @@ fn sample() -> (Vec<Finding>, BTreeMap<String, String>) {
         fix: None,
         label: Some("down".into()),
         irreversible: Some("the rows are deleted".into()),
-        defined_at: Some(Location::Span {
+        defined_at: Some(Box::new(Location::Span {
             file: "migrations/0001_orders.sql".into(),
             start_byte: 0,
             end_byte: 20,
@@ -79,7 +79,7 @@ fn sample() -> (Vec<Finding>, BTreeMap<String, String>) {
                 line: 3,
                 column: 20,
             },
-        }),
+        })),
     };
     let mut sources = BTreeMap::new();
     sources.insert("migrations/0002_idx.sql".to_owned(), src);

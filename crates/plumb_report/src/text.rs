@@ -150,7 +150,7 @@ fn render_one(out: &mut String, f: &Finding, report: &Report<'_>, st: &Style) {
         }
         Location::Object { object_kind, .. } => {
             gutter_width = 1;
-            let defined = match &f.defined_at {
+            let defined = match f.defined_at.as_deref() {
                 Some(Location::Span { file, start, .. }) => {
                     format!(" (defined at {file}:{}:{})", start.line, start.column)
                 }

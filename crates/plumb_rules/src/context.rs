@@ -297,18 +297,20 @@ pub struct MigrationContext<'a> {
 }
 
 /// Builds a [`Fix`] from SQL text and its rollback.
+// Findings hold their fix boxed (most have none).
+#[allow(clippy::unnecessary_box_returns)]
 pub fn fix(
     title: &str,
     sql: impl Into<String>,
     rollback: Option<String>,
     applicability: plumb_diagnostics::Applicability,
-) -> Fix {
-    Fix {
+) -> Box<Fix> {
+    Box::new(Fix {
         title: title.to_owned(),
         sql: sql.into(),
         rollback,
         applicability,
         placement: plumb_diagnostics::Placement::Replace,
         edits: Vec::new(),
-    }
+    })
 }

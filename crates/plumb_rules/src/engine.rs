@@ -134,7 +134,12 @@ fn lint_in_pieces(
             lint_set(set, settings, &rules, since, progress, pieces)
         })
         .collect();
-    let mut out = LintOutput::default();
+    // One allocation for all findings: growing a vector of hundreds of thousands of findings
+    // copies it each time it doubles.
+    let mut out = LintOutput {
+        findings: Vec::with_capacity(outputs.iter().map(|o| o.findings.len()).sum()),
+        ..LintOutput::default()
+    };
     for o in outputs {
         out.findings.extend(o.findings);
         out.files += o.files;

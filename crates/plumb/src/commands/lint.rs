@@ -127,7 +127,13 @@ pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
         subject: None,
     };
     super::write_report(format, &report, args.color, args.output.as_deref())?;
-    Ok(super::exit_status(fail_on, &output.findings))
+    let status = super::exit_status(fail_on, &output.findings);
+    // The process ends next: freeing hundreds of thousands of findings and every script's text
+    // one by one would only delay the exit (by a tenth of a second on large inputs).
+    std::mem::forget(output);
+    std::mem::forget(sets);
+    std::mem::forget(sources);
+    Ok(status)
 }
 
 fn load_sets(paths: &[PathBuf], layout: Option<Layout>) -> anyhow::Result<Vec<MigrationSet>> {

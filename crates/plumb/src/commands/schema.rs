@@ -182,7 +182,7 @@ impl Loaded {
             f.defined_at = keys
                 .into_iter()
                 .flatten()
-                .find_map(|k| self.defined.get(&k).cloned());
+                .find_map(|k| self.defined.get(&k).cloned().map(Box::new));
         }
     }
 }

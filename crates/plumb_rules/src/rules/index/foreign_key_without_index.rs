@@ -110,7 +110,9 @@ impl Rule for ForeignKeyWithoutIndex {
     }
 }
 
-fn index_fix(cx: &SchemaContext<'_>, t: &Table, columns: &[String]) -> plumb_diagnostics::Fix {
+// Findings hold their fix boxed.
+#[allow(clippy::unnecessary_box_returns)]
+fn index_fix(cx: &SchemaContext<'_>, t: &Table, columns: &[String]) -> Box<plumb_diagnostics::Fix> {
     let cols: Vec<String> = columns.iter().map(|c| ident(c)).collect();
     let cols = cols.join(", ");
     let name =

@@ -150,10 +150,12 @@ impl Rule for SequenceExhaustion {
     }
 }
 
+// Findings hold their fix boxed.
+#[allow(clippy::unnecessary_box_returns)]
 fn widen_fix(
     s: &Sequence,
     column: Option<(&plumb_catalog::Table, &plumb_catalog::Column)>,
-) -> plumb_diagnostics::Fix {
+) -> Box<plumb_diagnostics::Fix> {
     let mut sql = Vec::new();
     let mut rollback = Vec::new();
     if s.data_type != "int8" {
