@@ -38,38 +38,47 @@ struct Parsed<'a> {
     piece: usize,
 }
 
-/// Pieces of a big script parsed in parallel at a time (one per core here; a batch is parsed
-/// while the one before it is linted).
-const PIECES_AT_ONCE: usize = 2;
-
-/// The parse of a big script, a batch of pieces at a time, offsets relative to the whole script.
-fn piece_batches(text: &str, piece: usize) -> impl Iterator<Item = ParsedSql> + '_ {
+/// Parses a big script a piece at a time on threads of its own (one per core), sending the
+/// pieces' parses in order, offsets relative to the whole script. Each parser thread holds at
+/// most one finished piece waiting to be sent, so memory stays bounded by the pieces in flight.
+/// (Not rayon: the linting thread that receives the pieces may be a rayon worker, and a worker
+/// blocked on a channel would leave the parsing to one core.)
+fn parse_pieces(text: &str, piece: usize, send: &std::sync::mpsc::SyncSender<ParsedSql>) {
     let ends = plumb_sql::chunk_ends(text, piece);
-    let mut from = 0usize;
-    let mut statements = 0usize;
-    let mut at = 0usize;
-    std::iter::from_fn(move || {
-        if at >= ends.len() {
-            return None;
-        }
-        let batch = &ends[at..(at + PIECES_AT_ONCE).min(ends.len())];
-        at += batch.len();
-        let starts: Vec<usize> = std::iter::once(from).chain(batch.iter().copied()).collect();
-        let parts: Vec<ParsedSql> = starts
-            .par_windows(2)
-            .map(|w| plumb_sql::parse_abridged(&text[w[0]..w[1]]))
+    let starts: Vec<usize> = std::iter::once(0).chain(ends.iter().copied()).collect();
+    let spans: Vec<(usize, usize)> = starts.windows(2).map(|w| (w[0], w[1])).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(2, std::num::NonZeroUsize::get)
+        .clamp(1, spans.len().max(1));
+    std::thread::scope(|scope| {
+        let receivers: Vec<std::sync::mpsc::Receiver<ParsedSql>> = (0..threads)
+            .map(|t| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<ParsedSql>(1);
+                let spans = &spans;
+                scope.spawn(move || {
+                    for &(a, b) in spans.iter().skip(t).step_by(threads) {
+                        if tx.send(plumb_sql::parse_abridged(&text[a..b])).is_err() {
+                            break;
+                        }
+                    }
+                });
+                rx
+            })
             .collect();
-        let mut out = ParsedSql::default();
-        for (mut part, w) in parts.into_iter().zip(starts.windows(2)) {
-            part.shift(w[0], statements);
+        let mut statements = 0usize;
+        for (i, &(a, _)) in spans.iter().enumerate() {
+            let Ok(mut part) = receivers[i % threads].recv() else {
+                break;
+            };
+            part.shift(a, statements);
             statements += part.statements.len();
-            out.statements.append(&mut part.statements);
-            out.errors.append(&mut part.errors);
-            out.suppressions.append(&mut part.suppressions);
+            if send.send(part).is_err() {
+                break;
+            }
         }
-        from = *batch.last().unwrap_or(&from);
-        Some(out)
-    })
+        // Dropping the receivers ends the parser threads early when the linter stopped.
+        drop(receivers);
+    });
 }
 
 /// Lints migration sets. Within a set, migrations before `since` (a version or a script path)
@@ -99,7 +108,7 @@ struct Pieces {
 }
 
 impl Pieces {
-    /// Scripts above 1 MiB are parsed in pieces of 32 KiB, [`PIECES_AT_ONCE`] pieces in
+    /// Scripts above 1 MiB are parsed in pieces of 32 KiB, one piece per core in
     /// parallel: the parse tree of a whole 50 MB file would take gigabytes.
     const DEFAULT: Pieces = Pieces {
         big_script: 1 << 20,
@@ -422,13 +431,7 @@ impl Run<'_> {
                 drop(send);
             } else {
                 let text = script.text.as_str();
-                scope.spawn(move || {
-                    for batch in piece_batches(text, piece) {
-                        if send.send(batch).is_err() {
-                            break;
-                        }
-                    }
-                });
+                scope.spawn(move || parse_pieces(text, piece, &send));
             }
             for mut batch in batches {
                 for stmt in &batch.statements {
