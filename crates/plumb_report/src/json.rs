@@ -167,11 +167,12 @@ pub fn write_json(report: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::R
                 .zip(chunks.par_iter())
                 .for_each(|(buf, chunk)| {
                     buf.clear();
+                    let mut scratch = Vec::new();
                     for (i, f) in chunk.iter().enumerate() {
                         if i > 0 {
                             buf.extend_from_slice(b",\n");
                         }
-                        pretty_at(&JsonFinding::from(f), 4, buf);
+                        pretty_at(&JsonFinding::from(f), 4, &mut scratch, buf);
                     }
                 });
             for (i, buf) in bufs.iter().take(chunks.len()).enumerate() {
@@ -185,22 +186,98 @@ pub fn write_json(report: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::R
     }
     w.write_all(b"  \"summary\": ")?;
     let mut buf = Vec::new();
-    pretty_at(&summary, 2, &mut buf);
+    pretty_at(&summary, 2, &mut Vec::new(), &mut buf);
     w.write_all(&buf[2..])?;
     w.write_all(b"\n}\n")
 }
 
-/// `value` as pretty JSON with every line indented by `indent` spaces (JSON strings never hold
-/// a raw newline, so indenting lines cannot change a value).
-fn pretty_at(value: &impl Serialize, indent: usize, out: &mut Vec<u8>) {
-    let mut text = Vec::new();
+/// Appends `value` as pretty JSON to `out`, every line indented by `indent` spaces (JSON strings
+/// never hold a raw newline, so indenting lines cannot change a value). `scratch` is reused
+/// from call to call.
+fn pretty_at(value: &impl Serialize, indent: usize, scratch: &mut Vec<u8>, out: &mut Vec<u8>) {
+    scratch.clear();
     // Serializing plain structs of strings and numbers into a Vec cannot fail.
-    let _ = serde_json::to_writer_pretty(&mut text, value);
-    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+    let _ = serde_json::to_writer_pretty(&mut *scratch, value);
+    for (i, line) in scratch.split(|&b| b == b'\n').enumerate() {
         if i > 0 {
             out.push(b'\n');
         }
         out.extend(std::iter::repeat_n(b' ', indent));
         out.extend_from_slice(line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plumb_diagnostics::{LineCol, Severity};
+
+    /// The document as one `serde_json` call would print it.
+    #[derive(Serialize)]
+    struct Whole<'a> {
+        version: u32,
+        findings: Vec<JsonFinding<'a>>,
+        summary: Summary,
+    }
+
+    fn finding(i: usize) -> Finding {
+        Finding {
+            location: Location::Span {
+                file: format!("m/{i:05}.sql"),
+                start_byte: i,
+                end_byte: i + 3,
+                start: LineCol { line: 1, column: 1 },
+                end: LineCol { line: 1, column: 3 },
+            },
+            rule: "drop-table",
+            severity: if i % 2 == 0 {
+                Severity::High
+            } else {
+                Severity::Low
+            },
+            message: format!("finding {i} with \"quotes\"\nand a newline"),
+            help: "help".into(),
+            lock: None,
+            notes: vec![format!("note {i}")],
+            fix: None,
+            label: None,
+            irreversible: None,
+            defined_at: None,
+        }
+    }
+
+    #[test]
+    fn parallel_rounds_print_what_one_pretty_print_does() {
+        for n in [0, 1, CHUNK, CHUNK * ROUND + 7, CHUNK * ROUND * 2 + 1] {
+            let findings: Vec<Finding> = (0..n).map(finding).collect();
+            let sources = std::collections::BTreeMap::new();
+            let report = Report {
+                findings: &findings,
+                files: 3,
+                statements: n,
+                sources: &sources,
+                rules: &[],
+                subject: None,
+            };
+            let c = plumb_diagnostics::count_by_severity(&findings);
+            let whole = Whole {
+                version: JSON_VERSION,
+                findings: findings.iter().map(JsonFinding::from).collect(),
+                summary: Summary {
+                    files: 3,
+                    statements: n,
+                    findings_by_severity: BySeverity {
+                        critical: c[4].1,
+                        high: c[3].1,
+                        medium: c[2].1,
+                        low: c[1].1,
+                        info: c[0].1,
+                    },
+                },
+            };
+            let mut expected = serde_json::to_string_pretty(&whole).unwrap();
+            expected.push('\n');
+            assert_eq!(render_json(&report), expected, "{n} findings");
+        }
     }
 }

@@ -45,8 +45,10 @@ struct Parsed<'a> {
 /// blocked on a channel would leave the parsing to one core.)
 fn parse_pieces(text: &str, piece: usize, send: &std::sync::mpsc::SyncSender<ParsedSql>) {
     let ends = plumb_sql::chunk_ends(text, piece);
-    let starts: Vec<usize> = std::iter::once(0).chain(ends.iter().copied()).collect();
-    let spans: Vec<(usize, usize)> = starts.windows(2).map(|w| (w[0], w[1])).collect();
+    let spans: Vec<(usize, usize)> = std::iter::once(0)
+        .chain(ends.iter().copied())
+        .zip(ends.iter().copied())
+        .collect();
     let threads = std::thread::available_parallelism()
         .map_or(2, std::num::NonZeroUsize::get)
         .clamp(1, spans.len().max(1));
