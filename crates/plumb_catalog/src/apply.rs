@@ -85,7 +85,7 @@ impl Catalog {
                             // Enum constants are stored by label OID: defaults show the new
                             // label.
                             let spelled = if name.schema == crate::DEFAULT_SCHEMA {
-                                name.name.clone()
+                                name.name.to_string()
                             } else {
                                 name.to_string()
                             };
@@ -323,6 +323,8 @@ impl Catalog {
         for k in inherited_checks {
             table.put_constraint(k);
         }
+        // Exactly the columns it has: a schema can hold hundreds of thousands of tables.
+        table.columns.shrink_to_fit();
         self.tables.insert(name.clone(), Arc::new(table));
         for (colname, col, constraints) in pending {
             self.column_added(&name, &colname, col);
@@ -348,7 +350,7 @@ impl Catalog {
             let seq = self.choose_relation_name(&table.schema, &table.name, column, "seq");
             let mut s = Sequence::with_defaults(seq.clone(), base, 1);
             s.owned_by = Some((table.clone(), column.to_owned()));
-            self.sequences.insert(seq.clone(), s);
+            self.sequences.insert(seq.clone(), Arc::new(s));
             let default = nextval_sql(&seq);
             if let Some(c) = self.column_mut(table, column) {
                 c.default = Some(default);
@@ -373,7 +375,7 @@ impl Catalog {
         let type_name = self
             .table(table)
             .and_then(|t| t.column(column))
-            .map_or_else(|| "int8".to_owned(), |c| c.type_name.clone());
+            .map_or_else(|| "int8".to_owned(), |c| c.type_name.to_string());
         let explicit = options.iter().find_map(|o| match node(o) {
             Some(NodeEnum::DefElem(d)) if d.defname == "sequence_name" => {
                 d.arg.as_deref().and_then(node).and_then(|a| match a {
@@ -394,7 +396,7 @@ impl Catalog {
         let mut s = Sequence::with_defaults(seq.clone(), &data_type, 1);
         crate::objects::apply_sequence_options(&mut s, options, true);
         s.owned_by = Some((table.clone(), column.to_owned()));
-        self.sequences.insert(seq, s);
+        self.sequences.insert(seq, Arc::new(s));
     }
 
     /// PostgreSQL's `ChooseRelationName`: `<name1>_<name2>_<label>`, truncated to 63 bytes and
@@ -532,7 +534,7 @@ impl Catalog {
                 };
                 let mut identity = false;
                 if let Some(c) = self.column_mut(table, &cmd.name) {
-                    c.type_name.clone_from(&new_type);
+                    c.type_name = crate::Name::from(new_type.as_str());
                     identity = c.identity.is_some();
                     if let Some(coll) = col.coll_clause.as_deref() {
                         c.collation = collation_name(coll);
@@ -543,7 +545,7 @@ impl Catalog {
                 }
                 for child in self.children_of(table) {
                     if let Some(c) = self.column_mut(&child, &cmd.name) {
-                        c.type_name.clone_from(&new_type);
+                        c.type_name = crate::Name::from(new_type.as_str());
                     }
                 }
             }
@@ -820,12 +822,13 @@ impl Catalog {
         } else {
             return;
         };
-        let owned = |s: &crate::model::Sequence| {
+        let owned = |s: &Arc<crate::model::Sequence>| {
             s.owned_by
                 .as_ref()
                 .is_some_and(|(t, c)| t == table && c == column)
         };
         crate::model::update_where(&mut self.sequences, owned, |s| {
+            let s = Arc::make_mut(s);
             // ALTER SEQUENCE ... AS moves a bound that was the old type's limit.
             if s.max_value == crate::model::int_type_max(&s.data_type) {
                 s.max_value = crate::model::int_type_max(new_type);
@@ -864,8 +867,8 @@ impl Catalog {
                 self.table(table).map_or(used.clone(), |t| {
                     t.columns
                         .iter()
-                        .filter(|c| used.contains(&c.name))
-                        .map(|c| c.name.clone())
+                        .filter(|c| used.iter().any(|u| *u == c.name))
+                        .map(|c| c.name.to_string())
                         .collect()
                 })
             }
@@ -1182,7 +1185,7 @@ impl Catalog {
             }
             ObjectType::ObjectSequence => {
                 if let Some(mut s) = self.sequences.remove(&target) {
-                    s.name = new.clone();
+                    Arc::make_mut(&mut s).name = new.clone();
                     self.sequences.insert(new.clone(), s);
                     self.rename_grant_object(&target, &new);
                     // Defaults hold the sequence's OID: they show the new name.
@@ -1296,9 +1299,9 @@ impl Catalog {
             },
         );
         let owned =
-            |s: &crate::model::Sequence| s.owned_by.as_ref().is_some_and(|(t, _)| t == target);
+            |s: &Arc<crate::model::Sequence>| s.owned_by.as_ref().is_some_and(|(t, _)| t == target);
         crate::model::update_where(&mut self.sequences, owned, |s| {
-            if let Some((t, _)) = &mut s.owned_by {
+            if let Some((t, _)) = &mut Arc::make_mut(s).owned_by {
                 if t == target {
                     *t = new.clone();
                 }
@@ -1311,7 +1314,7 @@ impl Catalog {
         let in_expr = |e: &mut String| *e = plumb_sql::canon::rename_column(e, old, new);
         if let Some(t) = self.table_mut(target) {
             if let Some(c) = t.column_mut(old) {
-                new.clone_into(&mut c.name);
+                c.name = crate::Name::from(new);
             }
             for c in &mut t.columns {
                 if let Some(g) = &mut c.generated {
@@ -1395,13 +1398,13 @@ impl Catalog {
                 }
             },
         );
-        let owned = |s: &crate::model::Sequence| {
+        let owned = |s: &Arc<crate::model::Sequence>| {
             s.owned_by
                 .as_ref()
                 .is_some_and(|(t, c)| t == target && c == old)
         };
         crate::model::update_where(&mut self.sequences, owned, |s| {
-            if let Some((t, c)) = &mut s.owned_by {
+            if let Some((t, c)) = &mut Arc::make_mut(s).owned_by {
                 if t == target && c == old {
                     new.clone_into(c);
                 }
@@ -1531,7 +1534,7 @@ fn column_from_def(col: &protobuf::ColumnDef) -> (Column, Vec<&protobuf::Constra
     column.collation = col.coll_clause.as_deref().and_then(collation_name);
     if let Some(base) = serial_base(&column.type_name) {
         // The default (nextval of the owned sequence) is set by `column_added`.
-        base.clone_into(&mut column.type_name);
+        column.type_name = crate::Name::from(base);
         column.not_null = true;
     }
     let mut pending = Vec::new();

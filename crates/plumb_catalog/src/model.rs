@@ -22,20 +22,21 @@ pub const DEFAULT_SCHEMA: &str = "public";
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct QualifiedName {
     /// Schema name.
-    pub schema: String,
+    pub schema: Name,
     /// Object name.
-    pub name: String,
+    pub name: Name,
 }
+
+/// An identifier: held inline up to 24 bytes (PostgreSQL's names are at most 63), so names,
+/// copied into every map key, lock and finding, cost no allocation.
+pub type Name = compact_str::CompactString;
 
 impl QualifiedName {
     /// A name in a schema (`None`: the default schema).
     pub fn new(schema: Option<&str>, name: &str) -> QualifiedName {
         QualifiedName {
-            schema: schema
-                .filter(|s| !s.is_empty())
-                .unwrap_or(DEFAULT_SCHEMA)
-                .to_owned(),
-            name: name.to_owned(),
+            schema: Name::new(schema.filter(|s| !s.is_empty()).unwrap_or(DEFAULT_SCHEMA)),
+            name: Name::new(name),
         }
     }
 
@@ -84,9 +85,9 @@ pub enum Identity {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Column {
     /// Column name.
-    pub name: String,
+    pub name: Name,
     /// Canonical type name with modifiers, e.g. `varchar(255)`, `int4`, `timestamptz`, `text[]`.
-    pub type_name: String,
+    pub type_name: Name,
     /// NOT NULL.
     pub not_null: bool,
     /// Default expression as canonical SQL, when there is one.
@@ -110,8 +111,8 @@ impl Column {
     /// A nullable column of a type, with nothing else set.
     pub fn new(name: &str, type_name: &str) -> Column {
         Column {
-            name: name.to_owned(),
-            type_name: type_name.to_owned(),
+            name: Name::from(name),
+            type_name: Name::from(type_name),
             not_null: false,
             default: None,
             identity: None,
@@ -408,10 +409,17 @@ impl Table {
 }
 
 /// Inserts into a name-sorted list, replacing an element of the same name.
+///
+/// The list grows by one element at a time: tables hold a few constraints, triggers and
+/// policies, and a doubling vector would leave room for four on every one of a schema's
+/// hundreds of thousands of tables.
 pub(crate) fn put_sorted<T>(list: &mut Vec<T>, item: T, name: impl Fn(&T) -> &String) {
     match list.binary_search_by(|x| name(x).cmp(name(&item))) {
         Ok(i) => list[i] = item,
-        Err(i) => list.insert(i, item),
+        Err(i) => {
+            list.reserve_exact(1);
+            list.insert(i, item);
+        }
     }
 }
 
@@ -671,7 +679,7 @@ impl Function {
     pub fn key(name: &QualifiedName, arg_types: &[String]) -> QualifiedName {
         QualifiedName {
             schema: name.schema.clone(),
-            name: format!("{}({})", name.name, arg_types.join(",")),
+            name: format!("{}({})", name.name, arg_types.join(",")).into(),
         }
     }
 
@@ -768,7 +776,7 @@ pub struct Catalog {
     pub composite_types: OrdMap<QualifiedName, CompositeType>,
     /// Sequences by name.
     #[serde(default, with = "as_list")]
-    pub sequences: OrdMap<QualifiedName, Sequence>,
+    pub sequences: OrdMap<QualifiedName, Arc<Sequence>>,
     /// Functions and procedures by [`Function::key`].
     #[serde(default, with = "as_list")]
     pub functions: OrdMap<QualifiedName, Arc<Function>>,
@@ -825,7 +833,11 @@ impl Catalog {
             }
         });
         update_values(&mut c.views, |v| v.owner = None);
-        update_values(&mut c.sequences, |s| s.last_value = None);
+        update_values(&mut c.sequences, |s| {
+            if s.last_value.is_some() {
+                Arc::make_mut(s).last_value = None;
+            }
+        });
         update_values(&mut c.functions, |f| {
             if f.owner.is_some() {
                 Arc::make_mut(f).owner = None;

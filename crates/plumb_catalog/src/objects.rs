@@ -269,14 +269,14 @@ impl Catalog {
                 }
                 let mut s = Sequence::with_defaults(name.clone(), "int8", 1);
                 apply_sequence_options(&mut s, &c.options, true);
-                self.sequences.insert(name, s);
+                self.sequences.insert(name, Arc::new(s));
                 Applied::Changed
             }
             NodeEnum::AlterSeqStmt(a) => {
                 if let Some(rv) = &a.sequence {
                     let name = QualifiedName::from_range_var(rv);
                     if let Some(s) = self.sequences.get_mut(&name) {
-                        apply_sequence_options(s, &a.options, false);
+                        apply_sequence_options(Arc::make_mut(s), &a.options, false);
                     }
                 }
                 Applied::Changed
@@ -605,8 +605,8 @@ impl Catalog {
                         }
                         Some(NodeEnum::String(s)) if kind == GrantObject::Schema => {
                             objects.push(QualifiedName {
-                                schema: String::new(),
-                                name: s.sval.clone(),
+                                schema: crate::Name::default(),
+                                name: crate::Name::from(s.sval.as_str()),
                             });
                         }
                         Some(NodeEnum::ObjectWithArgs(f)) => {
@@ -767,7 +767,7 @@ impl Catalog {
                     .collect();
                 for n in seqs {
                     if let Some(mut q) = self.sequences.remove(&n) {
-                        q.name = to(&n);
+                        Arc::make_mut(&mut q).name = to(&n);
                         self.sequences.insert(q.name.clone(), q);
                     }
                 }
@@ -785,7 +785,7 @@ impl Catalog {
             ObjectType::ObjectSequence => {
                 if let Some(old) = s.relation.as_ref().map(QualifiedName::from_range_var) {
                     if let Some(mut q) = self.sequences.remove(&old) {
-                        q.name = to(&old);
+                        Arc::make_mut(&mut q).name = to(&old);
                         self.sequences.insert(q.name.clone(), q);
                     }
                 }
@@ -962,17 +962,24 @@ impl Catalog {
     fn retype_columns(&mut self, old: &QualifiedName, new: &QualifiedName) {
         let spell = |n: &QualifiedName| {
             if n.schema == crate::DEFAULT_SCHEMA {
-                n.name.clone()
+                n.name.to_string()
             } else {
                 format!("{}.{}", n.schema, n.name)
             }
         };
         let (from, to) = (spell(old), spell(new));
-        let rename = |t: &mut String| {
+        let renamed = |t: &str| {
             let base = t.trim_end_matches("[]");
-            if base == from {
-                let dims = &t[base.len()..];
-                *t = format!("{to}{dims}");
+            (base == from).then(|| format!("{to}{}", &t[base.len()..]))
+        };
+        let rename = |t: &mut String| {
+            if let Some(n) = renamed(t) {
+                *t = n;
+            }
+        };
+        let rename_name = |t: &mut crate::Name| {
+            if let Some(n) = renamed(t) {
+                *t = crate::Name::from(n);
             }
         };
         crate::apply::for_each_mut(
@@ -984,7 +991,7 @@ impl Catalog {
             },
             |t| {
                 for c in &mut t.columns {
-                    rename(&mut c.type_name);
+                    rename_name(&mut c.type_name);
                 }
             },
         );

@@ -714,7 +714,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
         }
         catalog.sequences.insert(
             name.clone(),
-            Sequence {
+            Arc::new(Sequence {
                 name,
                 data_type: canon.type_name(r.get(2)),
                 start: r.get(3),
@@ -724,7 +724,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                 cycle: r.get(7),
                 owned_by,
                 last_value: None,
-            },
+            }),
         );
     }
 
@@ -857,8 +857,8 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
         };
         let object = match kind {
             GrantObject::Schema => QualifiedName {
-                schema: String::new(),
-                name: r.get(2),
+                schema: plumb_catalog::Name::default(),
+                name: plumb_catalog::Name::from(r.get::<_, &str>(2)),
             },
             GrantObject::Function => match function_keys.get(&r.get::<_, u32>(3)) {
                 Some(k) => k.clone(),
@@ -965,7 +965,7 @@ async fn read_sequence_positions(
             let i = usize::try_from(r.get::<_, i32>(0)).unwrap_or(usize::MAX);
             if let Some(name) = chunk.get(i) {
                 if let Some(s) = catalog.sequences.get_mut(name) {
-                    s.last_value = r.get(1);
+                    Arc::make_mut(s).last_value = r.get(1);
                 }
             }
         }

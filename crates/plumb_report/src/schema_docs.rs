@@ -12,7 +12,7 @@ use plumb_diagnostics::human_bytes;
 /// `schema.name`, or `name` in the default schema.
 fn display(name: &QualifiedName) -> String {
     if name.schema == plumb_catalog::DEFAULT_SCHEMA {
-        name.name.clone()
+        name.name.to_string()
     } else {
         format!("{}.{}", name.schema, name.name)
     }
@@ -308,10 +308,12 @@ pub fn render_mermaid(catalog: &Catalog) -> String {
             .unwrap_or_default();
         for c in &t.columns {
             let mut keys = Vec::new();
-            if pk.contains(&&c.name) {
+            if pk.iter().any(|p| **p == c.name) {
                 keys.push("PK");
             }
-            if t.foreign_keys().any(|f| f.columns.contains(&c.name)) {
+            if t.foreign_keys()
+                .any(|f| f.columns.iter().any(|x| *x == c.name))
+            {
                 keys.push("FK");
             }
             if single_column_unique(t, &c.name) {
@@ -387,7 +389,7 @@ fn column_type_md(c: &Column) -> String {
     if c.generated.is_some() {
         t.push_str(" (generated)");
     }
-    t
+    t.to_string()
 }
 
 /// A reference into a table: the referencing table, the constraint, its columns.
@@ -481,10 +483,13 @@ pub fn render_markdown_dictionary(catalog: &Catalog) -> String {
             .unwrap_or_default();
         for c in &t.columns {
             let mut keys = Vec::new();
-            if pk.contains(&&c.name) {
+            if pk.iter().any(|p| **p == c.name) {
                 keys.push("PK".to_owned());
             }
-            for fk in t.foreign_keys().filter(|f| f.columns.contains(&c.name)) {
+            for fk in t
+                .foreign_keys()
+                .filter(|f| f.columns.iter().any(|x| *x == c.name))
+            {
                 if let ConstraintKind::ForeignKey { references, .. } = &fk.kind {
                     keys.push(format!("FK → {}", display(references)));
                 }

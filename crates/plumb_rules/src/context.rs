@@ -113,7 +113,7 @@ impl StatementContext<'_> {
     /// migration (or, for a down script, by its up script) and not configured as small.
     pub fn is_existing(&self, table: &QualifiedName) -> bool {
         !self.new_tables.contains(table)
-            && !self.settings.small_tables.contains(&table.name)
+            && !self.settings.small_tables.contains(table.name.as_str())
             && !self.settings.small_tables.contains(&table.to_string())
     }
 

@@ -484,15 +484,18 @@ impl Run<'_> {
                     }
                     // Script rules look only at locks that block traffic or come with a scan
                     // or rewrite; keeping the rest would cost memory on million-statement files.
-                    let existing_locks = locks
+                    let mut existing_locks = locks
                         .into_iter()
                         .filter(|l| {
                             (blocks_traffic(l.mode) || is_slow(l.work))
                                 && !fresh.tables.contains(&l.table)
-                                && !settings.small_tables.contains(&l.table.name)
+                                && !settings.small_tables.contains(l.table.name.as_str())
                                 && !settings.small_tables.contains(&l.table.to_string())
                         })
                         .collect::<Vec<_>>();
+                    // Collected in place, the vector would keep the room for four locks the
+                    // first push gave it, on every statement of the script.
+                    existing_locks.shrink_to_fit();
                     if tx.in_tx && tx.held_exclusive.is_none() {
                         tx.held_exclusive = existing_locks
                             .iter()

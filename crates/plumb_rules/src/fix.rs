@@ -224,7 +224,7 @@ impl ExpandContract<'_> {
         let in_key = catalog.table(self.table).is_some_and(|tb| {
             tb.constraints.iter().any(|c| {
                 c.kind == plumb_catalog::ConstraintKind::PrimaryKey
-                    && c.columns.contains(&self.old.name)
+                    && c.columns.iter().any(|x| *x == self.old.name)
             })
         });
         let sequence = catalog

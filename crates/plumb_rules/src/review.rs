@@ -101,8 +101,8 @@ impl<'a> SchemaContext<'a> {
             meta,
             Location::Object {
                 object_kind: kind.to_owned(),
-                schema: name.schema.clone(),
-                name: name.name.clone(),
+                schema: name.schema.to_string(),
+                name: name.name.to_string(),
                 column: column.map(str::to_owned),
             },
             message,

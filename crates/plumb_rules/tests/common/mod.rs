@@ -151,7 +151,10 @@ pub fn review_fixture(
                             .unwrap_or_else(|| panic!("{rel}: no sequence {object}"));
                         for (k, v) in pairs {
                             match k.as_str() {
-                                "last_value" => s.last_value = Some(v.parse().unwrap()),
+                                "last_value" => {
+                                    std::sync::Arc::make_mut(s).last_value =
+                                        Some(v.parse().unwrap())
+                                }
                                 other => panic!("{rel}: unknown sequence key {other}"),
                             }
                         }

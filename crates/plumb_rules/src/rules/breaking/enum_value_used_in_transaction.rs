@@ -54,7 +54,7 @@ declare_rule! {
 /// How the catalog spells a type in a column's type name (`mood`, `app.mood`).
 fn spelled(t: &QualifiedName) -> String {
     if t.schema == plumb_catalog::DEFAULT_SCHEMA {
-        t.name.clone()
+        t.name.to_string()
     } else {
         t.to_string()
     }

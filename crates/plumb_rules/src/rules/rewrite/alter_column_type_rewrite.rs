@@ -124,7 +124,7 @@ fn type_change(
     };
     let new = plumb_sql::ast::type_name(def.type_name.as_ref()?);
     let old = catalog.table(table)?.column(&cmd.name)?.type_name.clone();
-    Some((old, new, def.raw_default.is_some()))
+    Some((old.to_string(), new, def.raw_default.is_some()))
 }
 
 /// Whether a type change that keeps the stored values still changes the operator class of

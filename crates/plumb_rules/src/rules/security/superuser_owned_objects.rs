@@ -80,14 +80,15 @@ impl Rule for SuperuserOwnedObjects {
         }
         for (schema, owners) in by_schema {
             for (owner, tables) in owners {
-                let sample: Vec<String> = tables.iter().take(5).map(|t| t.name.clone()).collect();
+                let sample: Vec<String> =
+                    tables.iter().take(5).map(|t| t.name.to_string()).collect();
                 let more = if tables.len() > 5 { ", ..." } else { "" };
                 let mut f = cx.finding(
                     &Self::META,
                     "schema",
                     &QualifiedName {
-                        schema: String::new(),
-                        name: schema.to_owned(),
+                        schema: plumb_catalog::Name::default(),
+                        name: plumb_catalog::Name::from(schema),
                     },
                     None,
                     format!(

@@ -260,7 +260,7 @@ pub(crate) fn review_column_types(
                     let (ty, using) = if forward {
                         (ch.to.clone(), ch.using)
                     } else {
-                        (c.type_name.clone(), ch.rollback_using)
+                        (c.type_name.to_string(), ch.rollback_using)
                     };
                     let using = using
                         .map(|u| format!(" USING {}", u.replace("{col}", &col)))
