@@ -153,7 +153,7 @@ pub fn review_fixture(
                             match k.as_str() {
                                 "last_value" => {
                                     std::sync::Arc::make_mut(s).last_value =
-                                        Some(v.parse().unwrap())
+                                        Some(v.parse().unwrap());
                                 }
                                 other => panic!("{rel}: unknown sequence key {other}"),
                             }
