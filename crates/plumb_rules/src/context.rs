@@ -247,6 +247,45 @@ impl StatementContext<'_> {
         }
     }
 
+    /// The text of one `ALTER TABLE` subcommand (`ALTER COLUMN c SET NOT NULL` in `ALTER TABLE t
+    /// ADD COLUMN a int, ALTER COLUMN c SET NOT NULL`), so a finding points at the part it is
+    /// about. The whole statement when the statement is not an ALTER TABLE, `cmd` is not one of
+    /// [`Self::alter_cmds`], or the text cannot be cut into as many subcommands as the parse tree
+    /// holds.
+    pub fn cmd_span(&self, cmd: &plumb_sql::protobuf::AlterTableCmd) -> (usize, usize) {
+        let whole = (self.start, self.end);
+        let NodeEnum::AlterTableStmt(a) = self.stmt else {
+            return whole;
+        };
+        let Some(name_at) = a.relation.as_ref().and_then(|rv| self.byte_at(rv.location)) else {
+            return whole;
+        };
+        let Some(index) = self
+            .alter_cmds
+            .iter()
+            .position(|(_, c)| std::ptr::eq(*c, cmd))
+        else {
+            return whole;
+        };
+        match plumb_sql::list_items_after_name(self.sql(), name_at - self.start) {
+            Some(items) if items.len() == self.alter_cmds.len() => {
+                let (s, e) = items[index];
+                (self.start + s, self.start + e)
+            }
+            _ => whole,
+        }
+    }
+
+    /// A finding on one `ALTER TABLE` subcommand (see [`Self::cmd_span`]).
+    pub fn cmd_finding(
+        &self,
+        meta: &RuleMeta,
+        cmd: &plumb_sql::protobuf::AlterTableCmd,
+        message: impl Into<String>,
+    ) -> Finding {
+        self.finding_at(meta, self.cmd_span(cmd), message)
+    }
+
     /// A finding on a clause of the statement (see [`Self::clause_span`]) rather than all of it.
     pub fn finding_at(
         &self,

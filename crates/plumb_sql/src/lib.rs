@@ -13,7 +13,8 @@ mod suppress;
 
 pub use lines::LineIndex;
 pub use parse::{
-    chunk_ends, parse, parse_abridged, uncovered_token, ParsedSql, Statement, SyntaxError,
+    chunk_ends, list_items_after_name, parse, parse_abridged, uncovered_token, ParsedSql,
+    Statement, SyntaxError,
 };
 pub use pg_query::{protobuf, NodeEnum, NodeRef};
 pub use suppress::{Suppression, SuppressionScope};

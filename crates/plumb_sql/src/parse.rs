@@ -688,6 +688,53 @@ fn trim_trivia(text: &str, start: usize, end: usize) -> (usize, usize) {
     (i, j)
 }
 
+/// The items of a comma-separated list that follows a (possibly qualified) name in `sql`: for
+/// `ALTER TABLE s.t ADD COLUMN a int, ALTER COLUMN b SET NOT NULL`, with `name_at` the byte where
+/// `s.t` starts, the byte ranges of `ADD COLUMN a int` and `ALTER COLUMN b SET NOT NULL`. Commas
+/// inside parentheses, strings, dollar quotes and comments do not split, and an item's range runs
+/// from its first token to the end of its last (comments around it left out). The name may be
+/// followed by `*`. `None` when the scanner rejects the text or no token starts at `name_at`.
+pub fn list_items_after_name(sql: &str, name_at: usize) -> Option<Vec<(usize, usize)>> {
+    use pg_query::protobuf::Token;
+    let tokens = scan_tokens(sql)?;
+    let is_comment = |t: i32| t == Token::SqlComment as i32 || t == Token::CComment as i32;
+    let code: Vec<_> = tokens.iter().filter(|t| !is_comment(t.token)).collect();
+    let mut i = code
+        .iter()
+        .position(|t| usize::try_from(t.start).ok() == Some(name_at))?;
+    // The name and its `.part`s, then an optional `*` (inheritance children included).
+    i += 1;
+    while i + 1 < code.len() && code[i].token == Token::Ascii46 as i32 {
+        i += 2;
+    }
+    if code
+        .get(i)
+        .is_some_and(|t| t.token == Token::Ascii42 as i32)
+    {
+        i += 1;
+    }
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut item: Option<(usize, usize)> = None;
+    for t in &code[i..] {
+        let (Ok(s), Ok(e)) = (usize::try_from(t.start), usize::try_from(t.end)) else {
+            continue;
+        };
+        if t.token == Token::Ascii44 as i32 && depth == 0 {
+            items.extend(item.take());
+            continue;
+        }
+        if t.token == Token::Ascii40 as i32 {
+            depth += 1;
+        } else if t.token == Token::Ascii41 as i32 {
+            depth = depth.saturating_sub(1);
+        }
+        item = Some(item.map_or((s, e), |(a, _)| (a, e)));
+    }
+    items.extend(item);
+    Some(items)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -838,5 +885,23 @@ mod tests {
         }
         assert!(parse("").statements.is_empty());
         assert!(parse("  -- only a comment\n").errors.is_empty());
+    }
+
+    #[test]
+    fn list_items_split_alter_subcommands_at_top_level_commas() {
+        let sql = "ALTER TABLE ONLY s.\"t\" * ADD COLUMN a numeric(10, 2) DEFAULT 'x, y', /* a, b */\n  ALTER COLUMN b SET NOT NULL -- c, d\n, ADD CONSTRAINT k CHECK (a IN (1, 2))";
+        let at = sql.find("s.").unwrap();
+        let items = list_items_after_name(sql, at).unwrap();
+        let texts: Vec<&str> = items.iter().map(|&(s, e)| &sql[s..e]).collect();
+        assert_eq!(
+            texts,
+            [
+                "ADD COLUMN a numeric(10, 2) DEFAULT 'x, y'",
+                "ALTER COLUMN b SET NOT NULL",
+                "ADD CONSTRAINT k CHECK (a IN (1, 2))"
+            ]
+        );
+        assert!(list_items_after_name(sql, at + 3).is_none());
+        assert!(list_items_after_name("ALTER TABLE t ADD 'x", 12).is_none());
     }
 }

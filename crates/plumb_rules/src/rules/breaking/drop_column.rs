@@ -67,8 +67,9 @@ impl Rule for DropColumn {
                 NodeEnum::AlterTableStmt(a) if a.missing_ok => "IF EXISTS ",
                 _ => "",
             };
-            let mut f = cx.finding(
+            let mut f = cx.cmd_finding(
                 &Self::META,
+                cmd,
                 format!(
                     "dropping {t}.{c} deletes its data and breaks running code that still uses it"
                 ),

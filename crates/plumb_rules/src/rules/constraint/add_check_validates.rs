@@ -75,7 +75,7 @@ impl Rule for AddCheckValidates {
                 step(1, "add the constraint for new rows only (brief lock)"),
                 step(2, "in a later migration: validate existing rows under SHARE UPDATE EXCLUSIVE"),
             );
-            let mut f = cx.finding(&Self::META, format!("adding a CHECK constraint to existing table {t} scans every row while blocking all reads and writes"));
+            let mut f = cx.cmd_finding(&Self::META, cmd, format!("adding a CHECK constraint to existing table {t} scans every row while blocking all reads and writes"));
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help =
                 "Add the constraint NOT VALID, then VALIDATE CONSTRAINT in a separate migration"

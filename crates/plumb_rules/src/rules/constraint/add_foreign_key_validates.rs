@@ -83,7 +83,7 @@ impl Rule for AddForeignKeyValidates {
                     &refd,
                     &column_list(&c.pk_attrs),
                 );
-                out.push(finding(cx, &Self::META, table, &refd, &t, &name, &add));
+                out.push(finding(cx, cmd, table, &refd, &t, &name, &add));
             } else if let Some(col) = added_column(cmd) {
                 for c in column_constraints(col) {
                     if c.contype != ConstrType::ConstrForeign as i32 || c.skip_validation {
@@ -115,7 +115,7 @@ impl Rule for AddForeignKeyValidates {
                             &column_list(&c.pk_attrs)
                         )
                     );
-                    let mut f = finding(cx, &Self::META, table, &refd, &t, &name, &add);
+                    let mut f = finding(cx, cmd, table, &refd, &t, &name, &add);
                     // Undoing the fix removes the column it added, and the key with it.
                     if let Some(fx) = f.fix.as_mut() {
                         fx.rollback = Some(format!(
@@ -161,7 +161,7 @@ fn constraint_sql(
 
 fn finding(
     cx: &StatementContext<'_>,
-    meta: &plumb_diagnostics::RuleMeta,
+    cmd: &plumb_sql::protobuf::AlterTableCmd,
     table: &QualifiedName,
     refd: &QualifiedName,
     t: &str,
@@ -180,7 +180,7 @@ fn finding(
             "in a later migration: validate under SHARE UPDATE EXCLUSIVE (reads and writes go on)"
         ),
     );
-    let mut f = cx.finding(meta, format!("adding a foreign key to existing table {t} scans it while blocking writes to {table} and {refd}"));
+    let mut f = cx.cmd_finding(&AddForeignKeyValidates::META, cmd, format!("adding a foreign key to existing table {t} scans it while blocking writes to {table} and {refd}"));
     f.lock = Some(format!("SHARE ROW EXCLUSIVE on {table} and {refd}"));
     f.help = "Add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a separate migration"
         .to_owned();

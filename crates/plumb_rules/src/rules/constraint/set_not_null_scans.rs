@@ -76,7 +76,7 @@ impl Rule for SetNotNullScans {
             let t = table_sql(table);
             let c = ident(&cmd.name);
             let con = ident(&format!("{}_{}_not_null", table.name, cmd.name));
-            let mut f = cx.finding(&Self::META, format!("SET NOT NULL on {t}.{c} scans the whole table while blocking all reads and writes"));
+            let mut f = cx.cmd_finding(&Self::META, cmd, format!("SET NOT NULL on {t}.{c} scans the whole table while blocking all reads and writes"));
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             if cx.pg_version() >= 12 {
                 f.help = "Prove it first with a CHECK (col IS NOT NULL) NOT VALID, validated in a later migration; then SET NOT NULL skips the scan".to_owned();

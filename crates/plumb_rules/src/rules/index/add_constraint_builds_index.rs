@@ -111,7 +111,7 @@ impl Rule for AddConstraintBuildsIndex {
                     }
                 }
             }
-            let mut f = cx.finding(&Self::META, format!("ADD CONSTRAINT {what} on existing table {t} builds a unique index while blocking all reads and writes"));
+            let mut f = cx.cmd_finding(&Self::META, cmd, format!("ADD CONSTRAINT {what} on existing table {t} builds a unique index while blocking all reads and writes"));
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help =
                 "Build the unique index concurrently first, then add the constraint USING INDEX"

@@ -54,7 +54,7 @@ impl Rule for AddExclusionConstraint {
                 continue;
             }
             let t = table_sql(table);
-            let mut f = cx.finding(&Self::META, format!("ADD CONSTRAINT EXCLUDE on existing table {t} blocks all reads and writes while it builds and checks"));
+            let mut f = cx.cmd_finding(&Self::META, cmd, format!("ADD CONSTRAINT EXCLUDE on existing table {t} blocks all reads and writes while it builds and checks"));
             f.lock = Some(format!("ACCESS EXCLUSIVE on {table}"));
             f.help = "Run it in a maintenance window with a short lock_timeout, or add the constraint when the table is created".to_owned();
             let name = if c.conname.is_empty() {

@@ -74,7 +74,7 @@ impl Rule for AttachPartitionScans {
                 continue;
             }
             let t = table_sql(&part);
-            let mut f = cx.finding(&Self::META, format!("ATTACH PARTITION scans {t} under ACCESS EXCLUSIVE to check the partition bound"));
+            let mut f = cx.cmd_finding(&Self::META, cmd, format!("ATTACH PARTITION scans {t} under ACCESS EXCLUSIVE to check the partition bound"));
             f.lock = Some(format!("ACCESS EXCLUSIVE on {part}"));
             f.help = format!("First add and validate a CHECK constraint on {t} that matches the bound, so the attach skips the scan");
             let con = format!("{}_partition_bound", part.name);

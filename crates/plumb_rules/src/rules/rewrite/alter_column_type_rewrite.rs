@@ -176,8 +176,9 @@ impl Rule for AlterColumnTypeRewrite {
                     .map(|i| table_sql(&i.name))
                     .collect();
                 if !indexes.is_empty() && changes_opclass(cx.catalog, table, cmd) {
-                    let mut f = cx.finding(
+                    let mut f = cx.cmd_finding(
                         &Self::META,
+                        cmd,
                         format!(
                             "changing {}.{} to {new} keeps the table's rows but rebuilds {} while blocking all reads and writes",
                             table_sql(table),
@@ -199,9 +200,9 @@ impl Rule for AlterColumnTypeRewrite {
             let t = table_sql(table);
             let c = ident(&cmd.name);
             let mut f = if let Some(old) = &old {
-                cx.finding(&Self::META, format!("changing {t}.{c} from {old} to {new} rewrites the table and its indexes while blocking all reads and writes"))
+                cx.cmd_finding(&Self::META, cmd, format!("changing {t}.{c} from {old} to {new} rewrites the table and its indexes while blocking all reads and writes"))
             } else {
-                let mut f = cx.finding(&Self::META, format!("changing {t}.{c} to {new} may rewrite the table under ACCESS EXCLUSIVE (its current type is not known from earlier migrations)"));
+                let mut f = cx.cmd_finding(&Self::META, cmd, format!("changing {t}.{c} to {new} may rewrite the table under ACCESS EXCLUSIVE (its current type is not known from earlier migrations)"));
                 f.severity = Severity::Medium;
                 f
             };

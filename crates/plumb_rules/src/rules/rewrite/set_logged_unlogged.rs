@@ -54,8 +54,9 @@ impl Rule for SetLoggedUnlogged {
             if !cx.is_existing(table) {
                 continue;
             }
-            let mut f = cx.finding(
+            let mut f = cx.cmd_finding(
                 &Self::META,
+                cmd,
                 format!(
                     "{what} rewrites {} while blocking all reads and writes",
                     table_sql(table)
