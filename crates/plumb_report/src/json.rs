@@ -167,12 +167,11 @@ pub fn write_json(report: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::R
                 .zip(chunks.par_iter())
                 .for_each(|(buf, chunk)| {
                     buf.clear();
-                    let mut scratch = Vec::new();
                     for (i, f) in chunk.iter().enumerate() {
                         if i > 0 {
                             buf.extend_from_slice(b",\n");
                         }
-                        pretty_at(&JsonFinding::from(f), 4, &mut scratch, buf);
+                        JsonFinding::from(f).write_pretty(buf);
                     }
                 });
             for (i, buf) in bufs.iter().take(chunks.len()).enumerate() {
@@ -186,25 +185,215 @@ pub fn write_json(report: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::R
     }
     w.write_all(b"  \"summary\": ")?;
     let mut buf = Vec::new();
-    pretty_at(&summary, 2, &mut Vec::new(), &mut buf);
-    w.write_all(&buf[2..])?;
+    // A few numbers: serde_json's pretty printer, re-indented.
+    let _ = serde_json::to_writer_pretty(&mut buf, &summary);
+    let summary = String::from_utf8_lossy(&buf).replace('\n', "\n  ");
+    w.write_all(summary.as_bytes())?;
     w.write_all(b"\n}\n")
 }
 
-/// Appends `value` as pretty JSON to `out`, every line indented by `indent` spaces (JSON strings
-/// never hold a raw newline, so indenting lines cannot change a value). `scratch` is reused
-/// from call to call.
-fn pretty_at(value: &impl Serialize, indent: usize, scratch: &mut Vec<u8>, out: &mut Vec<u8>) {
-    scratch.clear();
-    // Serializing plain structs of strings and numbers into a Vec cannot fail.
-    let _ = serde_json::to_writer_pretty(&mut *scratch, value);
-    for (i, line) in scratch.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
-            out.push(b'\n');
+impl JsonFinding<'_> {
+    /// Appends the finding as `serde_json::to_writer_pretty` prints it as an element of the
+    /// `findings` array (indented four spaces), without its generic machinery: writing is most
+    /// of the JSON output's cost on a large run, and the strings (fix SQL) are long.
+    fn write_pretty(&self, out: &mut Vec<u8>) {
+        let mut o = PrettyObject::open(out, 4);
+        o.str("rule", self.rule);
+        o.str("severity", self.severity);
+        if let Some(file) = self.file {
+            o.str("file", file);
         }
-        out.extend(std::iter::repeat_n(b' ', indent));
-        out.extend_from_slice(line);
+        for (key, n) in [
+            ("line", self.line),
+            ("column", self.column),
+            ("end_line", self.end_line),
+            ("end_column", self.end_column),
+        ] {
+            if let Some(n) = n {
+                o.num(key, n);
+            }
+        }
+        if let Some(obj) = &self.object {
+            o.key("object");
+            let mut inner = PrettyObject::open(o.out, o.indent + 2);
+            inner.str("kind", obj.kind);
+            inner.str("schema", obj.schema);
+            inner.str("name", obj.name);
+            match obj.column {
+                Some(c) => inner.str("column", c),
+                None => inner.raw("column", b"null"),
+            }
+            inner.close();
+        }
+        o.str("message", self.message);
+        o.str("help", self.help);
+        let optional = [
+            ("lock", self.lock),
+            ("fix", self.fix),
+            ("rollback", self.rollback),
+            (
+                "fix_applicability",
+                self.fix_applicability.map(applicability_str),
+            ),
+            ("fix_placement", self.fix_placement),
+            ("irreversible", self.irreversible),
+        ];
+        for (key, value) in optional {
+            if let Some(v) = value {
+                o.str(key, v);
+            }
+        }
+        if !self.notes.is_empty() {
+            o.key("notes");
+            o.out.push(b'[');
+            for (i, n) in self.notes.iter().enumerate() {
+                o.out.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
+                indent(o.out, o.indent + 4);
+                escaped(o.out, n);
+            }
+            o.out.push(b'\n');
+            indent(o.out, o.indent + 2);
+            o.out.push(b']');
+        }
+        if let Some(label) = self.label {
+            o.str("label", label);
+        }
+        o.close();
     }
+}
+
+fn applicability_str(a: Applicability) -> &'static str {
+    match a {
+        Applicability::Safe => "safe",
+        Applicability::Unsafe => "unsafe",
+        Applicability::DisplayOnly => "display_only",
+    }
+}
+
+/// A JSON object being written the way serde_json's pretty printer writes one, starting at
+/// `indent` spaces (the object's own line; its keys go two spaces deeper).
+struct PrettyObject<'o> {
+    out: &'o mut Vec<u8>,
+    indent: usize,
+    first: bool,
+}
+
+impl<'o> PrettyObject<'o> {
+    /// Starts the object on the current line, which already holds `indent` spaces or is the
+    /// value after a key; `open` writes those spaces itself when it starts a fresh line.
+    fn open(out: &'o mut Vec<u8>, indent_by: usize) -> Self {
+        if out.last().is_none_or(|&b| b == b'\n') {
+            indent(out, indent_by);
+        }
+        out.push(b'{');
+        PrettyObject {
+            out,
+            indent: indent_by,
+            first: true,
+        }
+    }
+
+    fn key(&mut self, key: &str) {
+        self.out
+            .extend_from_slice(if self.first { b"\n" } else { b",\n" });
+        self.first = false;
+        indent(self.out, self.indent + 2);
+        escaped(self.out, key);
+        self.out.extend_from_slice(b": ");
+    }
+
+    fn str(&mut self, key: &str, value: &str) {
+        self.key(key);
+        escaped(self.out, value);
+    }
+
+    fn raw(&mut self, key: &str, value: &[u8]) {
+        self.key(key);
+        self.out.extend_from_slice(value);
+    }
+
+    fn num(&mut self, key: &str, n: u32) {
+        self.key(key);
+        self.out.extend_from_slice(n.to_string().as_bytes());
+    }
+
+    fn close(self) {
+        if self.first {
+            self.out.push(b'}');
+            return;
+        }
+        self.out.push(b'\n');
+        indent(self.out, self.indent);
+        self.out.push(b'}');
+    }
+}
+
+/// Whether any of the eight bytes of `w` is a control character (below 0x20), `"` or `\\`
+/// (the "has a zero byte" and "has a byte less than n" bit tricks, exact for whole words; a hit
+/// only sends the bytes through the byte-at-a-time path).
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero_byte = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (below_space
+        | zero_byte(w ^ (ONES * u64::from(b'"')))
+        | zero_byte(w ^ (ONES * u64::from(b'\\'))))
+        != 0
+}
+
+fn indent(out: &mut Vec<u8>, n: usize) {
+    out.resize(out.len() + n, b' ');
+}
+
+/// Appends `s` as a JSON string, escaped as serde_json escapes it: `"` and `\`, the short
+/// escapes `\b \t \n \f \r`, other control characters as `\u00xx`; everything else as is.
+/// Runs of plain bytes are copied at once.
+fn escaped(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Eight bytes at a time while none of them needs an escape.
+        if let Some(word) = bytes.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            if !needs_escape(u64::from_le_bytes(w)) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]),
+        }
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 #[cfg(test)]
@@ -220,30 +409,57 @@ mod tests {
         summary: Summary,
     }
 
+    /// Findings that between them use every field of the contract, with strings that need
+    /// every kind of escape.
     fn finding(i: usize) -> Finding {
-        Finding {
-            location: Location::Span {
-                file: format!("m/{i:05}.sql"),
-                start_byte: i,
-                end_byte: i + 3,
-                start: LineCol { line: 1, column: 1 },
-                end: LineCol { line: 1, column: 3 },
-            },
+        let span = Location::Span {
+            file: format!("m/{i:05}.sql"),
+            start_byte: i,
+            end_byte: i + 3,
+            start: LineCol { line: 1, column: 1 },
+            end: LineCol { line: 1, column: 3 },
+        };
+        let object = Location::Object {
+            object_kind: "table".into(),
+            schema: "pub\"lic".into(),
+            name: format!("t{i}"),
+            column: (i % 3 == 0).then(|| "c\u{e9}".into()),
+        };
+        let mut f = Finding {
+            location: if i % 4 == 1 { object.clone() } else { span.clone() },
             rule: "drop-table",
             severity: if i % 2 == 0 {
                 Severity::High
             } else {
                 Severity::Low
             },
-            message: format!("finding {i} with \"quotes\"\nand a newline"),
+            message: format!("finding {i} with \"quotes\"\nand a newline, \\ \t\r\u{8}\u{c}\u{1}\u{1f}\u{7f} \u{2028} \u{1f600}"),
             help: "help".into(),
             lock: None,
-            notes: vec![format!("note {i}")],
+            notes: if i % 5 == 0 { Vec::new() } else { vec![format!("note {i}"), "two\n".into()] },
             fix: None,
             label: None,
             irreversible: None,
             defined_at: None,
+        };
+        if i % 4 == 2 {
+            f.lock = Some("ACCESS EXCLUSIVE on public.t".into());
+            f.fix = Some(Box::new(plumb_diagnostics::Fix {
+                title: "t".into(),
+                sql: "SELECT '\\x';\n-- a\tb".into(),
+                rollback: (i % 8 == 2).then(|| "SELECT 1;".into()),
+                applicability: Applicability::DisplayOnly,
+                placement: plumb_diagnostics::Placement::Before,
+                edits: Vec::new(),
+            }));
+            f.irreversible = Some("gone".into());
+            f.label = Some("down".into());
         }
+        if i % 4 == 3 {
+            f.location = object;
+            f.defined_at = Some(Box::new(span));
+        }
+        f
     }
 
     #[test]
@@ -278,6 +494,24 @@ mod tests {
             let mut expected = serde_json::to_string_pretty(&whole).unwrap();
             expected.push('\n');
             assert_eq!(render_json(&report), expected, "{n} findings");
+        }
+    }
+
+    #[test]
+    fn escaping_equals_serde_json_for_every_byte_at_every_offset() {
+        let mut chars: Vec<char> = (0u8..0x80).map(char::from).collect();
+        chars.extend(['\u{e9}', '\u{2028}', '\u{fffd}', '\u{1f600}']);
+        for c in chars {
+            for at in 0..20 {
+                let text: String = (0..24).map(|i| if i == at { c } else { 'a' }).collect();
+                let mut out = Vec::new();
+                escaped(&mut out, &text);
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    serde_json::to_string(&text).unwrap(),
+                    "{c:?} at {at}"
+                );
+            }
         }
     }
 }

@@ -38,6 +38,14 @@ extern "C" {
         parser_options: c_int,
     ) -> PgQueryProtobufParseResult;
     fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
+    fn pg_query_deparse_protobuf(parse_tree: PgQueryProtobuf) -> PgQueryDeparseResult;
+    fn pg_query_free_deparse_result(result: PgQueryDeparseResult);
+}
+
+#[repr(C)]
+struct PgQueryDeparseResult {
+    query: *mut c_char,
+    error: *mut PgQueryError,
 }
 
 /// A parser error: the message and the 0-based byte offset where PostgreSQL stopped, if known.
@@ -84,5 +92,77 @@ pub(crate) fn parse_protobuf(sql: &str) -> Result<pg_query::protobuf::ParseResul
     };
     // SAFETY: `result` came from pg_query_parse_protobuf_opts and is freed once.
     unsafe { pg_query_free_protobuf_parse_result(result) };
+    out
+}
+
+// Deparsing. `pg_query`'s `NodeEnum::deparse` clones the whole tree into a `ParseResult` to
+// encode it; the protobuf of `ParseResult { stmts: [RawStmt { stmt }] }` is written here around
+// the node's own encoding instead (field numbers from pg_query.proto), and handed to the same C
+// entry point with the default options.
+
+/// `bytes` as the length-delimited field `tag` of a message.
+fn field(tag: u32, bytes: &[u8]) -> Vec<u8> {
+    use prost::encoding::{encode_key, encode_varint, encoded_len_varint, WireType};
+    let len = bytes.len() as u64;
+    let mut out = Vec::with_capacity(bytes.len() + encoded_len_varint(len) + 3);
+    encode_key(tag, WireType::LengthDelimited, &mut out);
+    encode_varint(len, &mut out);
+    out.extend_from_slice(bytes);
+    out
+}
+
+fn varint_field(tag: u32, value: u64, out: &mut Vec<u8>) {
+    use prost::encoding::{encode_key, encode_varint, WireType};
+    encode_key(tag, WireType::Varint, out);
+    encode_varint(value, out);
+}
+
+/// Deparses one statement node (the body of a `Node` message) to SQL.
+pub(crate) fn deparse_statement(node: &pg_query::NodeEnum) -> Option<String> {
+    let mut body = Vec::with_capacity(node.encoded_len());
+    node.encode(&mut body);
+    deparse_node_message(&body)
+}
+
+/// Deparses `SELECT <expr>` to SQL, without building (and copying the expression into) the
+/// `SelectStmt`: `SelectStmt { target_list: [ResTarget { val: expr }], limit_option: DEFAULT,
+/// op: SETOP_NONE }`.
+pub(crate) fn deparse_select_of(expr: &pg_query::protobuf::Node) -> Option<String> {
+    use pg_query::protobuf::{LimitOption, SetOperation};
+    let res_target = field(3, &expr.encode_to_vec()); // ResTarget.val
+    let target = field(78, &res_target); // Node.res_target
+    let mut select = field(3, &target); // SelectStmt.target_list
+    varint_field(14, LimitOption::Default as u64, &mut select); // SelectStmt.limit_option
+    varint_field(17, SetOperation::SetopNone as u64, &mut select); // SelectStmt.op
+    deparse_node_message(&field(138, &select)) // Node.select_stmt
+}
+
+/// Deparses a `ParseResult` holding one statement whose `Node` message body is `stmt`.
+fn deparse_node_message(stmt: &[u8]) -> Option<String> {
+    // PG_VERSION_NUM of the bundled parser; libpg_query does not check it when reading.
+    const VERSION: u64 = 180_006;
+    let raw_stmt = field(1, stmt); // RawStmt.stmt
+    let mut tree = Vec::with_capacity(raw_stmt.len() + 12);
+    varint_field(1, VERSION, &mut tree); // ParseResult.version
+    tree.extend_from_slice(&field(2, &raw_stmt)); // ParseResult.stmts
+    let input = PgQueryProtobuf {
+        len: tree.len(),
+        data: tree.as_ptr() as *mut c_char,
+    };
+    // SAFETY: `input` borrows `tree`, which outlives the call; libpg_query only reads it. The
+    // result is freed exactly once below, after its query string has been copied out.
+    let result = unsafe { pg_query_deparse_protobuf(input) };
+    let out = if result.error.is_null() && !result.query.is_null() {
+        // SAFETY: on success `query` is a NUL-terminated C string owned by the result.
+        Some(
+            unsafe { CStr::from_ptr(result.query) }
+                .to_string_lossy()
+                .into_owned(),
+        )
+    } else {
+        None
+    };
+    // SAFETY: `result` came from pg_query_deparse_protobuf and is freed once.
+    unsafe { pg_query_free_deparse_result(result) };
     out
 }

@@ -21,9 +21,8 @@ pub use suppress::{Suppression, SuppressionScope};
 
 /// Deparses one statement node back to SQL, or `None` when libpg_query cannot.
 pub fn deparse(node: &NodeEnum) -> Option<String> {
-    // libpg_query's deparser panics on a few node kinds outside `deparseStmt`; plumb only
-    // deparses statement nodes it built or parsed, but a panic must never escape analysis.
-    std::panic::catch_unwind(|| node.deparse(pg_query::DeparseOptions::default()).ok())
+    // A panic must never escape analysis, whatever the node.
+    std::panic::catch_unwind(|| ffi::deparse_statement(node))
         .ok()
         .flatten()
 }
