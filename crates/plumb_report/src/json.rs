@@ -233,7 +233,7 @@ impl JsonFinding<'_> {
             ("rollback", self.rollback),
             (
                 "fix_applicability",
-                self.fix_applicability.map(applicability_str),
+                self.fix_applicability.map(Applicability::as_str),
             ),
             ("fix_placement", self.fix_placement),
             ("irreversible", self.irreversible),
@@ -259,14 +259,6 @@ impl JsonFinding<'_> {
             o.str("label", label);
         }
         o.close();
-    }
-}
-
-fn applicability_str(a: Applicability) -> &'static str {
-    match a {
-        Applicability::Safe => "safe",
-        Applicability::Unsafe => "unsafe",
-        Applicability::DisplayOnly => "display_only",
     }
 }
 
@@ -328,7 +320,7 @@ impl<'o> PrettyObject<'o> {
     }
 }
 
-/// Whether any of the eight bytes of `w` is a control character (below 0x20), `"` or `\\`
+/// Whether any of the eight bytes of `w` is a control character (below 0x20), `"` or `\`
 /// (the "has a zero byte" and "has a byte less than n" bit tricks, exact for whole words; a hit
 /// only sends the bytes through the byte-at-a-time path).
 fn needs_escape(w: u64) -> bool {
