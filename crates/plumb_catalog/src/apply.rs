@@ -29,6 +29,9 @@ pub enum Applied {
     /// A schema-changing statement whose effect the model does not represent; the text names
     /// the statement form, e.g. `CREATE OPERATOR`.
     Unmodelled(&'static str),
+    /// PostgreSQL refuses the statement because what it creates already exists (the text says
+    /// what, as PostgreSQL does); the model keeps the first object.
+    AlreadyExists(String),
 }
 
 pub(crate) fn node(n: &Node) -> Option<&NodeEnum> {
@@ -42,6 +45,9 @@ pub(crate) fn owned_strings(nodes: &[Node]) -> Vec<String> {
 impl Catalog {
     /// Applies one statement to the model.
     pub fn apply(&mut self, stmt: &NodeEnum) -> Applied {
+        if let Some(why) = self.already_exists(stmt) {
+            return Applied::AlreadyExists(why);
+        }
         match stmt {
             NodeEnum::CreateStmt(c) => {
                 self.create_table(c);
@@ -125,12 +131,15 @@ impl Catalog {
                 if !s.schemaname.is_empty() && s.schemaname != crate::DEFAULT_SCHEMA {
                     self.schemas.insert(s.schemaname.clone());
                 }
-                // CREATE SCHEMA ... CREATE TABLE ... creates its elements in the new schema.
+                // CREATE SCHEMA ... CREATE TABLE ... creates its elements in the new schema, with
+                // the new schema first on the path.
+                let path = crate::resolve::Session::with_path(&[&s.schemaname, crate::DEFAULT_SCHEMA]);
                 for elt in &s.schema_elts {
                     if let Some(inner) = node(elt) {
-                        let mut inner = inner.clone();
-                        set_default_schema(&mut inner, &s.schemaname);
-                        self.apply(&inner);
+                        match crate::resolve::qualify(inner, self, &path) {
+                            Some(q) => self.apply(&q),
+                            None => self.apply(inner),
+                        };
                     }
                 }
                 Applied::Changed
@@ -422,14 +431,6 @@ impl Catalog {
             }
             pass += 1;
         }
-    }
-
-    fn relation_exists(&self, name: &QualifiedName) -> bool {
-        self.tables.contains_key(name)
-            || self.indexes.contains_key(name)
-            || self.sequences.contains_key(name)
-            || self.views.contains_key(name)
-            || self.composite_types.contains_key(name)
     }
 
     fn alter_table_stmt(&mut self, a: &protobuf::AlterTableStmt) -> Applied {
@@ -1643,38 +1644,6 @@ fn index_elem_sql(n: &Node) -> Option<String> {
         }
         NodeEnum::String(s) => Some(s.sval.clone()),
         _ => None,
-    }
-}
-
-/// Gives unqualified names in a `CREATE SCHEMA` element the new schema.
-fn set_default_schema(stmt: &mut NodeEnum, schema: &str) {
-    let fix = |rv: &mut protobuf::RangeVar| {
-        if rv.schemaname.is_empty() {
-            schema.clone_into(&mut rv.schemaname);
-        }
-    };
-    match stmt {
-        NodeEnum::CreateStmt(c) => {
-            if let Some(rv) = c.relation.as_mut() {
-                fix(rv);
-            }
-        }
-        NodeEnum::IndexStmt(i) => {
-            if let Some(rv) = i.relation.as_mut() {
-                fix(rv);
-            }
-        }
-        NodeEnum::ViewStmt(v) => {
-            if let Some(rv) = v.view.as_mut() {
-                fix(rv);
-            }
-        }
-        NodeEnum::CreateSeqStmt(s) => {
-            if let Some(rv) = s.sequence.as_mut() {
-                fix(rv);
-            }
-        }
-        _ => {}
     }
 }
 

@@ -14,6 +14,9 @@ pub struct Skipped {
     pub end: usize,
     /// The statement form, e.g. `CREATE OPERATOR`.
     pub form: &'static str,
+    /// Set when PostgreSQL refuses the statement because what it creates already exists:
+    /// PostgreSQL's reason (`relation "public.t" already exists`).
+    pub already_exists: Option<String>,
 }
 
 /// What [`Catalog::apply_sql`] could not take in.
@@ -102,10 +105,13 @@ fn definitions(s: &plumb_sql::Statement, text: &str, out: &mut Vec<(String, usiz
 }
 
 impl Catalog {
-    /// Parses a script and applies its statements in order. A big script (a schema dump) is
+    /// Parses a script and applies its statements in order, resolving names through the
+    /// `search_path` the script sets ([`crate::Session`]). A big script (a schema dump) is
     /// parsed a piece of whole statements at a time, so only one piece's parse trees are in
     /// memory at once (a whole 5 MB dump's trees took over 1 GB).
+    /// Each script starts with the default path, as each migration of the lint engine does.
     pub fn apply_sql(&mut self, sql: &str) -> SqlApplied {
+        let mut session = crate::Session::default();
         const BIG: usize = 1 << 20;
         const PIECE: usize = 64 << 10;
         let mut out = SqlApplied::default();
@@ -121,14 +127,26 @@ impl Catalog {
             from = end;
             out.statements += parsed.statements.len() + parsed.errors.len();
             out.errors.append(&mut parsed.errors);
-            for s in &parsed.statements {
+            for s in &mut parsed.statements {
+                session.observe(&s.node);
+                if let Some(q) = crate::qualify(&s.node, self, &session) {
+                    s.node = q;
+                }
                 definitions(s, sql, &mut out.defined);
-                if let Applied::Unmodelled(form) = self.apply(&s.node) {
-                    out.skipped.push(Skipped {
+                match self.apply(&s.node) {
+                    Applied::Unmodelled(form) => out.skipped.push(Skipped {
                         start: s.start,
                         end: s.end,
                         form,
-                    });
+                        already_exists: None,
+                    }),
+                    Applied::AlreadyExists(why) => out.skipped.push(Skipped {
+                        start: s.start,
+                        end: s.end,
+                        form: "a statement PostgreSQL refuses",
+                        already_exists: Some(why),
+                    }),
+                    Applied::Changed | Applied::NoSchemaChange => {}
                 }
             }
         }

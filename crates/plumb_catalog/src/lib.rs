@@ -8,10 +8,13 @@
 
 mod apply;
 mod build;
+mod conflict;
 mod model;
 mod objects;
+mod resolve;
 
 pub use apply::{index_key_options, Applied};
 pub use build::{definition_key, Skipped, Snapshot, SqlApplied, SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 pub use model::*;
 pub use plumb_sql::ast::quote_ident;
+pub use resolve::{qualify, split_identifiers, Session};

@@ -220,6 +220,9 @@ pub struct Trigger {
     pub name: String,
     /// The function it executes.
     pub function: QualifiedName,
+    /// A constraint trigger (`CREATE CONSTRAINT TRIGGER`: deferrable, fired at commit).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub constraint: bool,
 }
 
 /// Which command a row-level security policy applies to.

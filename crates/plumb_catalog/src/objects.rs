@@ -125,7 +125,7 @@ pub(crate) fn apply_sequence_options(s: &mut Sequence, options: &[Node], fresh: 
     }
 }
 
-fn function_args(params: &[Node]) -> Vec<String> {
+pub(crate) fn function_args(params: &[Node]) -> Vec<String> {
     params
         .iter()
         .filter_map(|p| match node(p)? {
@@ -379,18 +379,22 @@ impl Catalog {
                 Applied::Changed
             }
             NodeEnum::CreateTrigStmt(t) => {
-                if t.isconstraint {
-                    return Applied::Unmodelled("CREATE CONSTRAINT TRIGGER");
-                }
                 let Some(rv) = &t.relation else {
                     return Applied::Changed;
                 };
                 let table = QualifiedName::from_range_var(rv);
-                let function = QualifiedName::from_parts(&strings(&t.funcname));
+                let function = match strings(&t.funcname).as_slice() {
+                    // pg_catalog is searched first: a built-in trigger function is its.
+                    [f] if crate::resolve::BUILTIN_TRIGGER_FUNCTIONS.contains(f) => {
+                        Some(QualifiedName::new(Some("pg_catalog"), f))
+                    }
+                    parts => QualifiedName::from_parts(parts),
+                };
                 if let (Some(tb), Some(function)) = (self.table_mut(&table), function) {
                     tb.put_trigger(Trigger {
                         name: t.trigname.clone(),
                         function,
+                        constraint: t.isconstraint,
                     });
                 }
                 Applied::Changed

@@ -196,7 +196,7 @@ pub fn queries() -> Vec<(&'static str, String)> {
         (
             "reading triggers",
             format!(
-                "SELECT t.tgrelid, t.tgname::text, pn.nspname::text, p.proname::text \
+                "SELECT t.tgrelid, t.tgname::text, pn.nspname::text, p.proname::text, t.tgconstraint <> 0 \
                  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
                  JOIN pg_namespace n ON n.oid = c.relnamespace \
                  JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace \
@@ -811,6 +811,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
             t.put_trigger(Trigger {
                 name: r.get(1),
                 function: QualifiedName::new(Some(r.get(2)), r.get(3)),
+                constraint: r.get(4),
             });
         }
     }

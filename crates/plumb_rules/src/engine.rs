@@ -414,6 +414,7 @@ impl Run<'_> {
             in_tx: runner_tx,
             ..TxState::default()
         };
+        let mut names = plumb_catalog::Session::new(runner_tx);
         let mut findings: Vec<(Option<usize>, Finding)> = Vec::new();
         let mut summaries = Vec::new();
         let mut rest = ParsedSql::default();
@@ -436,7 +437,14 @@ impl Run<'_> {
                 scope.spawn(move || parse_pieces(text, piece, &send));
             }
             for mut batch in batches {
-                for stmt in &batch.statements {
+                for stmt in &mut batch.statements {
+                    // Names resolve through the search_path the script set: every rule, the
+                    // lock model and the catalog see them qualified.
+                    names.observe(&stmt.node);
+                    if let Some(q) = plumb_catalog::qualify(&stmt.node, catalog, &names) {
+                        stmt.node = q;
+                    }
+                    let stmt = &*stmt;
                     let i = summaries.len();
                     let locks =
                         statement_locks(&stmt.node, catalog, settings.pg_version, tx.session());

@@ -83,6 +83,7 @@ impl_meta![
     types::avoid_money::AvoidMoney,
     types::avoid_char::AvoidChar,
     syntax::syntax_error::SyntaxError,
+    syntax::object_already_exists::ObjectAlreadyExists,
     syntax::unused_suppression::UnusedSuppression,
     index::foreign_key_without_index::ForeignKeyWithoutIndex,
     index::duplicate_index::DuplicateIndex,

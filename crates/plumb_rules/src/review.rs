@@ -22,6 +22,9 @@ pub struct SkippedStatement {
     /// PostgreSQL's message when the statement does not parse at all (then `location` is where
     /// the parser stopped, and `syntax-error` reports it rather than `unmodelled-statement`).
     pub syntax_error: Option<String>,
+    /// PostgreSQL's reason when it refuses the statement because what it creates already
+    /// exists (`object-already-exists` reports it rather than `unmodelled-statement`).
+    pub already_exists: Option<String>,
 }
 
 /// What a schema rule sees.

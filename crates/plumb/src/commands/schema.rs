@@ -266,6 +266,7 @@ fn apply_script(loaded: &mut Loaded, path: &str, text: &str) {
             location: span(s.start, s.end),
             form: s.form.to_owned(),
             syntax_error: None,
+            already_exists: s.already_exists,
         });
     }
     for e in applied.errors {
@@ -276,6 +277,7 @@ fn apply_script(loaded: &mut Loaded, path: &str, text: &str) {
             ),
             form: "a statement that does not parse".to_owned(),
             syntax_error: Some(e.message),
+            already_exists: None,
         });
     }
     loaded.sources.insert(path.to_owned(), text.into_owned());

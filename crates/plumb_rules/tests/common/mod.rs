@@ -73,6 +73,7 @@ pub fn review_fixture(
             location: span(s.start, s.end),
             form: s.form.to_owned(),
             syntax_error: None,
+            already_exists: s.already_exists.clone(),
         })
         .chain(
             applied
@@ -82,6 +83,7 @@ pub fn review_fixture(
                     location: span(e.offset, e.offset + 1),
                     form: "a statement that does not parse".to_owned(),
                     syntax_error: Some(e.message.clone()),
+                    already_exists: None,
                 }),
         )
         .collect();

@@ -55,7 +55,11 @@ impl Rule for UnmodelledStatement {
     }
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Finding>) {
-        for s in cx.skipped.iter().filter(|s| s.syntax_error.is_none()) {
+        for s in cx
+            .skipped
+            .iter()
+            .filter(|s| s.syntax_error.is_none() && s.already_exists.is_none())
+        {
             out.push(Finding {
                 location: s.location.clone(),
                 rule: Self::META.name,
