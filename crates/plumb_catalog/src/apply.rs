@@ -858,20 +858,18 @@ impl Catalog {
         let contype = ConstrType::try_from(con.contype).unwrap_or(ConstrType::Undefined);
         let mut columns: Vec<String> = match contype {
             ConstrType::ConstrForeign => owned_strings(&con.fk_attrs),
-            // PostgreSQL records the columns a CHECK expression uses (in column order).
+            // PostgreSQL records the columns a CHECK expression uses in the order they first
+            // appear in it (`conkey`).
             ConstrType::ConstrCheck => {
                 let used = con
                     .raw_expr
                     .as_deref()
                     .map(plumb_sql::canon::column_refs)
                     .unwrap_or_default();
-                self.table(table).map_or(used.clone(), |t| {
-                    t.columns
-                        .iter()
-                        .filter(|c| used.iter().any(|u| *u == c.name))
-                        .map(|c| c.name.to_string())
-                        .collect()
-                })
+                match self.table(table) {
+                    Some(t) => used.into_iter().filter(|u| t.column(u).is_some()).collect(),
+                    None => used,
+                }
             }
             ConstrType::ConstrExclusion => con
                 .exclusions
@@ -991,7 +989,12 @@ impl Catalog {
             ConstraintKind::PrimaryKey => (String::new(), "pkey"),
             ConstraintKind::Unique => (columns.join("_"), "key"),
             ConstraintKind::ForeignKey { .. } => (columns.join("_"), "fkey"),
-            ConstraintKind::Check { .. } => (columns.first().cloned().unwrap_or_default(), "check"),
+            // "tab_col_check" when the expression uses exactly one column, else "tab_check"
+            // (PostgreSQL no longer knows whether it was written as a column constraint).
+            ConstraintKind::Check { .. } => match columns {
+                [only] => (only.clone(), "check"),
+                _ => (String::new(), "check"),
+            },
             ConstraintKind::Exclusion => (columns.join("_"), "excl"),
         };
         let indexed = matches!(

@@ -111,9 +111,9 @@ impl Catalog {
     /// memory at once (a whole 5 MB dump's trees took over 1 GB).
     /// Each script starts with the default path, as each migration of the lint engine does.
     pub fn apply_sql(&mut self, sql: &str) -> SqlApplied {
-        let mut session = crate::Session::default();
         const BIG: usize = 1 << 20;
         const PIECE: usize = 64 << 10;
+        let mut session = crate::Session::default();
         let mut out = SqlApplied::default();
         let ends = if sql.len() > BIG {
             plumb_sql::chunk_ends(sql, PIECE)

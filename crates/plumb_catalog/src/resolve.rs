@@ -489,59 +489,93 @@ impl Resolver<'_> {
 
     fn constraint(&self, con: &mut protobuf::Constraint) -> bool {
         let mut changed = self.rel_opt(con.pktable.as_mut());
-        if let Some(d) = con.raw_expr.as_deref_mut() {
-            if con.contype == protobuf::ConstrType::ConstrDefault as i32 {
-                changed |= self.expr(d);
+        changed |= self.expr_opt(con.raw_expr.as_deref_mut());
+        changed |= self.expr_opt(con.where_clause.as_deref_mut());
+        changed
+    }
+
+    /// An expression (a default, a CHECK, an index key or predicate, a policy): function calls
+    /// resolve along the path, `nextval('seq')` names a sequence (stored as its OID, so printed
+    /// qualified when it is not on the default path), and casts name types. PostgreSQL stores
+    /// each as an OID and prints it qualified unless its schema is on the reader's path.
+    fn expr(&self, e: &mut Node) -> bool {
+        let mut changed = false;
+        match e.node.as_mut() {
+            Some(NodeEnum::FuncCall(f)) => {
+                let name = plumb_sql::ast::func_name(f);
+                if matches!(name.as_str(), "nextval" | "currval" | "setval") {
+                    changed |= self.sequence_literal(f.args.first_mut());
+                } else {
+                    changed |= self.func_names(&mut f.funcname);
+                }
+                changed |= self.exprs(&mut f.args);
             }
+            Some(NodeEnum::TypeCast(c)) => {
+                changed |= self.type_name(c.type_name.as_mut());
+                changed |= self.expr_opt(c.arg.as_deref_mut());
+            }
+            Some(NodeEnum::AExpr(a)) => {
+                changed |= self.expr_opt(a.lexpr.as_deref_mut());
+                changed |= self.expr_opt(a.rexpr.as_deref_mut());
+            }
+            Some(NodeEnum::BoolExpr(b)) => changed |= self.exprs(&mut b.args),
+            Some(NodeEnum::NullTest(t)) => changed |= self.expr_opt(t.arg.as_deref_mut()),
+            Some(NodeEnum::BooleanTest(t)) => changed |= self.expr_opt(t.arg.as_deref_mut()),
+            Some(NodeEnum::CoalesceExpr(c)) => changed |= self.exprs(&mut c.args),
+            Some(NodeEnum::MinMaxExpr(c)) => changed |= self.exprs(&mut c.args),
+            Some(NodeEnum::List(l)) => changed |= self.exprs(&mut l.items),
+            Some(NodeEnum::RowExpr(r)) => changed |= self.exprs(&mut r.args),
+            Some(NodeEnum::AArrayExpr(a)) => changed |= self.exprs(&mut a.elements),
+            Some(NodeEnum::CollateClause(c)) => changed |= self.expr_opt(c.arg.as_deref_mut()),
+            Some(NodeEnum::CaseExpr(c)) => {
+                changed |= self.expr_opt(c.arg.as_deref_mut());
+                changed |= self.exprs(&mut c.args);
+                changed |= self.expr_opt(c.defresult.as_deref_mut());
+            }
+            Some(NodeEnum::CaseWhen(w)) => {
+                changed |= self.expr_opt(w.expr.as_deref_mut());
+                changed |= self.expr_opt(w.result.as_deref_mut());
+            }
+            Some(NodeEnum::AIndirection(i)) => changed |= self.expr_opt(i.arg.as_deref_mut()),
+            Some(NodeEnum::IndexElem(i)) => changed |= self.expr_opt(i.expr.as_deref_mut()),
+            _ => {}
         }
         changed
     }
 
-    /// A default expression: function calls resolve along the path, `nextval('seq')` names a
-    /// sequence (stored as its OID, so printed qualified when it is not on the default path),
-    /// and casts name types.
-    fn expr(&self, e: &mut Node) -> bool {
-        match e.node.as_mut() {
-            Some(NodeEnum::FuncCall(f)) => {
-                let mut changed = false;
-                let name = plumb_sql::ast::func_name(f);
-                if matches!(name.as_str(), "nextval" | "currval" | "setval") {
-                    if let Some(NodeEnum::AConst(c)) =
-                        f.args.first_mut().and_then(|a| a.node.as_mut())
-                    {
-                        if let Some(protobuf::a_const::Val::Sval(s)) = c.val.as_mut() {
-                            let parts = split_qualified(&s.sval);
-                            if let [seq] = parts.as_slice() {
-                                if let Some(schema) =
-                                    self.relation(seq).filter(|s| *s != DEFAULT_SCHEMA)
-                                {
-                                    s.sval = format!(
-                                        "{}.{}",
-                                        plumb_sql::ast::quote_ident(schema),
-                                        plumb_sql::ast::quote_ident(seq)
-                                    );
-                                    changed = true;
-                                }
-                            }
-                        }
-                    }
-                } else {
-                    changed |= self.func_names(&mut f.funcname);
-                }
-                for a in &mut f.args {
-                    changed |= self.expr(a);
-                }
-                changed
-            }
-            Some(NodeEnum::TypeCast(c)) => {
-                let mut changed = self.type_name(c.type_name.as_mut());
-                if let Some(a) = c.arg.as_deref_mut() {
-                    changed |= self.expr(a);
-                }
-                changed
-            }
-            _ => false,
+    fn expr_opt(&self, e: Option<&mut Node>) -> bool {
+        e.is_some_and(|e| self.expr(e))
+    }
+
+    fn exprs(&self, list: &mut [Node]) -> bool {
+        let mut changed = false;
+        for e in list {
+            changed |= self.expr(e);
         }
+        changed
+    }
+
+    /// The sequence name of `nextval('seq')`, qualified when it resolves outside `public`.
+    fn sequence_literal(&self, arg: Option<&mut Node>) -> bool {
+        let Some(NodeEnum::AConst(c)) = arg.and_then(|a| a.node.as_mut()) else {
+            return false;
+        };
+        let Some(protobuf::a_const::Val::Sval(s)) = c.val.as_mut() else {
+            return false;
+        };
+        let parts = split_qualified(&s.sval);
+        let [seq] = parts.as_slice() else {
+            return false;
+        };
+        let Some(schema) = self.relation(seq).filter(|s| *s != DEFAULT_SCHEMA) else {
+            return false;
+        };
+        s.sval = format!(
+            "{}.{}",
+            plumb_sql::ast::quote_ident(schema),
+            plumb_sql::ast::quote_ident(seq)
+        );
+        true
     }
 
     fn select(&self, s: &mut protobuf::SelectStmt) -> bool {
@@ -626,7 +660,11 @@ impl Resolver<'_> {
                 }
                 changed
             }
-            NodeEnum::IndexStmt(i) => self.rel_opt(i.relation.as_mut()),
+            NodeEnum::IndexStmt(i) => {
+                let mut changed = self.rel_opt(i.relation.as_mut());
+                changed |= self.exprs(&mut i.index_params);
+                changed | self.expr_opt(i.where_clause.as_deref_mut())
+            }
             NodeEnum::ViewStmt(v) => {
                 let mut changed = self.new_rel(v.view.as_mut());
                 if let Some(NodeEnum::SelectStmt(q)) =
@@ -695,8 +733,16 @@ impl Resolver<'_> {
                 }
                 changed | self.rel_opt(t.constrrel.as_mut())
             }
-            NodeEnum::CreatePolicyStmt(p) => self.rel_opt(p.table.as_mut()),
-            NodeEnum::AlterPolicyStmt(p) => self.rel_opt(p.table.as_mut()),
+            NodeEnum::CreatePolicyStmt(p) => {
+                let mut changed = self.rel_opt(p.table.as_mut());
+                changed |= self.expr_opt(p.qual.as_deref_mut());
+                changed | self.expr_opt(p.with_check.as_deref_mut())
+            }
+            NodeEnum::AlterPolicyStmt(p) => {
+                let mut changed = self.rel_opt(p.table.as_mut());
+                changed |= self.expr_opt(p.qual.as_deref_mut());
+                changed | self.expr_opt(p.with_check.as_deref_mut())
+            }
             NodeEnum::RuleStmt(r) => self.rel_opt(r.relation.as_mut()),
             NodeEnum::CreateStatsStmt(s) => {
                 let mut changed = false;

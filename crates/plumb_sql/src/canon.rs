@@ -55,12 +55,12 @@ pub fn column_refs(expr: &Node) -> Vec<String> {
     let Some(inner) = expr.node.as_ref() else {
         return Vec::new();
     };
-    let mut out: Vec<String> = Vec::new();
+    // pg_query's walk does not follow the text: order the references by where they stand, as
+    // PostgreSQL's own walk of the expression does (a CHECK constraint's `conkey`).
+    let mut found: Vec<(i32, String)> = Vec::new();
     let mut visit = |c: &protobuf::ColumnRef| {
         if let Some(name) = c.fields.last().and_then(string_of) {
-            if !out.iter().any(|o| o == name) {
-                out.push(name.to_owned());
-            }
+            found.push((c.location, name.to_owned()));
         }
     };
     if let NodeEnum::ColumnRef(c) = inner {
@@ -69,6 +69,13 @@ pub fn column_refs(expr: &Node) -> Vec<String> {
     for (n, _, _, _) in inner.nodes() {
         if let pg_query::NodeRef::ColumnRef(c) = n {
             visit(c);
+        }
+    }
+    found.sort_by_key(|(at, _)| *at);
+    let mut out: Vec<String> = Vec::new();
+    for (_, name) in found {
+        if !out.contains(&name) {
+            out.push(name);
         }
     }
     out
@@ -409,6 +416,14 @@ mod tests {
         same("char_length(code) = 3", "(char_length((code)::text) = 3)");
         same("CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP");
         same("public.sort_key(published)", "sort_key(published)");
+    }
+
+    /// A CHECK constraint's `conkey` lists columns as they first appear in the expression.
+    #[test]
+    fn column_references_follow_the_text() {
+        let e = parse_expr("(newdata IS NULL) = (op = 'd') AND lower(op) <> x.newdata AND z > 0")
+            .expect("parses");
+        assert_eq!(column_refs(&e), ["newdata", "op", "z"]);
     }
 
     #[test]
