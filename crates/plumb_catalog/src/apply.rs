@@ -346,6 +346,11 @@ impl Catalog {
                 self.add_constraint(&name, None, con);
             }
         }
+        if c.partbound.is_some() {
+            if let Some(parent) = parents.first() {
+                self.partition_added(parent, &name);
+            }
+        }
     }
 
     /// The sequences a new column implies: serial types and identity columns own one.
@@ -446,9 +451,9 @@ impl Catalog {
             };
             let r = match objtype {
                 ObjectType::ObjectTable | ObjectType::ObjectForeignTable => {
-                    self.alter_table(&target, cmd)
+                    self.alter_table(&target, cmd, rv.inh)
                 }
-                ObjectType::ObjectIndex => Self::alter_index(cmd),
+                ObjectType::ObjectIndex => self.alter_index(&target, cmd),
                 ObjectType::ObjectView | ObjectType::ObjectMatview => {
                     if cmd.subtype == AlterTableType::AtChangeOwner as i32 {
                         let owner = cmd.newowner.as_ref().and_then(crate::objects::role_name);
@@ -476,12 +481,23 @@ impl Catalog {
         result
     }
 
-    fn alter_index(cmd: &protobuf::AlterTableCmd) -> Applied {
+    fn alter_index(&mut self, index: &QualifiedName, cmd: &protobuf::AlterTableCmd) -> Applied {
         let subtype = AlterTableType::try_from(cmd.subtype).unwrap_or(AlterTableType::Undefined);
         match subtype {
             // ALTER INDEX parent ATTACH PARTITION child: both indexes already exist.
-            AlterTableType::AtAttachPartition
-            | AlterTableType::AtSetRelOptions
+            AlterTableType::AtAttachPartition => {
+                if let Some(NodeEnum::PartitionCmd(p)) = cmd.def.as_deref().and_then(node) {
+                    if let Some(rv) = &p.name {
+                        let mut child = QualifiedName::from_range_var(rv);
+                        if rv.schemaname.is_empty() {
+                            child.schema.clone_from(&index.schema);
+                        }
+                        self.attach_index(index, &child);
+                    }
+                }
+                Applied::Changed
+            }
+            AlterTableType::AtSetRelOptions
             | AlterTableType::AtResetRelOptions
             | AlterTableType::AtSetTableSpace
             | AlterTableType::AtSetStatistics => Applied::Changed,
@@ -489,7 +505,14 @@ impl Catalog {
         }
     }
 
-    fn alter_table(&mut self, table: &QualifiedName, cmd: &protobuf::AlterTableCmd) -> Applied {
+    /// One ALTER TABLE subcommand; `recurse`: without ONLY, so a constraint added to a
+    /// partitioned table reaches its partitions.
+    fn alter_table(
+        &mut self,
+        table: &QualifiedName,
+        cmd: &protobuf::AlterTableCmd,
+        recurse: bool,
+    ) -> Applied {
         let def = cmd.def.as_deref().and_then(node);
         let subtype = AlterTableType::try_from(cmd.subtype).unwrap_or(AlterTableType::Undefined);
         match subtype {
@@ -571,7 +594,26 @@ impl Catalog {
             }
             AlterTableType::AtAddConstraint => {
                 if let Some(NodeEnum::Constraint(con)) = def {
-                    self.add_constraint(table, None, con);
+                    let added = self.add_constraint(table, None, con);
+                    // Foreign keys reach the partitions even with ONLY (PostgreSQL refuses
+                    // ONLY for them on a partitioned table).
+                    let fk = con.contype == ConstrType::ConstrForeign as i32;
+                    let check = con.contype == ConstrType::ConstrCheck as i32;
+                    match added {
+                        // Partitions inherit a CHECK (PostgreSQL refuses ONLY for it).
+                        Some(name) if check => {
+                            let k = self.table(table).and_then(|t| t.constraint(&name)).cloned();
+                            for child in self.all_partitions_of(table) {
+                                if let (Some(k), Some(t)) = (&k, self.table_mut(&child)) {
+                                    if t.constraint(&k.name).is_none() {
+                                        t.put_constraint(k.clone());
+                                    }
+                                }
+                            }
+                        }
+                        Some(name) if recurse || fk => self.constrain_partitions(table, &name),
+                        _ => {}
+                    }
                 }
             }
             AlterTableType::AtValidateConstraint => {
@@ -605,12 +647,19 @@ impl Catalog {
                 }
             }
             AlterTableType::AtDropConstraint => {
+                let dropped = self
+                    .table(table)
+                    .and_then(|t| t.constraint(&cmd.name))
+                    .cloned();
                 if let Some(t) = self.table_mut(table) {
                     t.constraints.retain(|c| c.name != cmd.name);
                 }
                 let idx = QualifiedName::new(Some(&table.schema), &cmd.name);
                 if self.indexes.get(&idx).is_some_and(|i| &i.table == table) {
-                    self.indexes.remove(&idx);
+                    self.drop_index_tree(&idx);
+                }
+                if let Some(c) = dropped {
+                    self.drop_constraint_clones(table, &c);
                 }
             }
             AlterTableType::AtSetLogged | AlterTableType::AtSetUnLogged => {
@@ -673,6 +722,7 @@ impl Catalog {
                         let part = QualifiedName::from_range_var(rv);
                         if let Some(t) = self.table_mut(&part) {
                             t.partition_of = Some(table.clone());
+                            self.partition_added(table, &part);
                         }
                     }
                 }
@@ -683,6 +733,7 @@ impl Catalog {
                         let part = QualifiedName::from_range_var(rv);
                         if let Some(t) = self.table_mut(&part) {
                             t.partition_of = None;
+                            self.partition_detached(&part);
                         }
                     }
                 }
@@ -854,7 +905,7 @@ impl Catalog {
         table: &QualifiedName,
         column: Option<&str>,
         con: &protobuf::Constraint,
-    ) {
+    ) -> Option<String> {
         let contype = ConstrType::try_from(con.contype).unwrap_or(ConstrType::Undefined);
         let mut columns: Vec<String> = match contype {
             ConstrType::ConstrForeign => owned_strings(&con.fk_attrs),
@@ -898,7 +949,7 @@ impl Catalog {
             }
             ConstrType::ConstrUnique => ConstraintKind::Unique,
             ConstrType::ConstrForeign => {
-                let Some(pk) = &con.pktable else { return };
+                let Some(pk) = &con.pktable else { return None };
                 let references = QualifiedName::from_range_var(pk);
                 let mut ref_columns = owned_strings(&con.pk_attrs);
                 if ref_columns.is_empty() {
@@ -921,7 +972,7 @@ impl Catalog {
                 }
             }
             ConstrType::ConstrExclusion => ConstraintKind::Exclusion,
-            _ => return,
+            _ => return None,
         };
         let name = if con.conname.is_empty() {
             self.default_constraint_name(table, &columns, &kind)
@@ -945,6 +996,7 @@ impl Catalog {
                 || Index {
                     name: own.clone(),
                     table: table.clone(),
+                    parent: None,
                     columns: columns.clone(),
                     key_options: Vec::new(),
                     include: owned_strings(&con.including),
@@ -965,21 +1017,22 @@ impl Catalog {
             }
             self.indexes.insert(own, Arc::new(index));
         }
-        if let Some(t) = self.table_mut(table) {
-            t.put_constraint(Constraint {
-                name,
-                kind,
-                columns,
-                validated,
-                deferrable: con.deferrable,
-                initially_deferred: con.initdeferred,
-            });
-        }
+        let t = self.table_mut(table)?;
+        t.put_constraint(Constraint {
+            name: name.clone(),
+            kind,
+            columns,
+            validated,
+            deferrable: con.deferrable,
+            initially_deferred: con.initdeferred,
+            inherited: false,
+        });
+        Some(name)
     }
 
     /// PostgreSQL's generated constraint name (`ChooseConstraintName`), made unique among the
     /// table's constraints and the schema's relations (for index-backed constraints).
-    fn default_constraint_name(
+    pub(crate) fn default_constraint_name(
         &self,
         table: &QualifiedName,
         columns: &[String],
@@ -1060,8 +1113,9 @@ impl Catalog {
         self.indexes.insert(
             name.clone(),
             Arc::new(Index {
-                name,
+                name: name.clone(),
                 table,
+                parent: None,
                 columns,
                 key_options: index_key_options(&i.index_params),
                 include: i
@@ -1077,6 +1131,10 @@ impl Catalog {
                 stats: None,
             }),
         );
+        // Without ONLY, an index on a partitioned table is built on every partition.
+        if rv.inh {
+            self.index_partitions(&name);
+        }
     }
 
     fn drop(&mut self, d: &protobuf::DropStmt) -> Applied {
@@ -1102,9 +1160,7 @@ impl Catalog {
                         continue;
                     };
                     match kind {
-                        ObjectType::ObjectIndex => {
-                            self.indexes.remove(&name);
-                        }
+                        ObjectType::ObjectIndex => self.drop_index_tree(&name),
                         ObjectType::ObjectView | ObjectType::ObjectMatview => {
                             self.views.remove(&name);
                             retain(&mut self.indexes, |_, i| i.table != name);
@@ -1579,7 +1635,7 @@ fn column_from_def(col: &protobuf::ColumnDef) -> (Column, Vec<&protobuf::Constra
 
 /// PostgreSQL's `FigureColname` for the expressions that name index columns: the column of a
 /// reference, the function of a call, the keyword of an array, row, CASE or COALESCE.
-fn figure_colname(expr: &Node) -> Option<String> {
+pub(crate) fn figure_colname(expr: &Node) -> Option<String> {
     match node(expr)? {
         NodeEnum::ColumnRef(c) => c.fields.last().and_then(ast::string_of).map(str::to_owned),
         NodeEnum::FuncCall(f) => f

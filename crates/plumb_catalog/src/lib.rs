@@ -11,6 +11,7 @@ mod build;
 mod conflict;
 mod model;
 mod objects;
+mod partition;
 mod resolve;
 
 pub use apply::{index_key_options, Applied};

@@ -211,6 +211,10 @@ pub struct Constraint {
     /// INITIALLY DEFERRED.
     #[serde(default)]
     pub initially_deferred: bool,
+    /// A partition's clone of its partitioned table's PRIMARY KEY, UNIQUE, EXCLUDE or FOREIGN
+    /// KEY constraint (PostgreSQL: `conparentid`), not one of its own.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inherited: bool,
 }
 
 /// A trigger on a table.
@@ -487,6 +491,9 @@ pub struct Index {
     pub name: QualifiedName,
     /// The indexed table.
     pub table: QualifiedName,
+    /// On a partition: the partitioned table's index it is attached to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<QualifiedName>,
     /// Key columns or expressions (canonical SQL).
     pub columns: Vec<String>,
     /// How each key is collated, compared and ordered: empty when every key uses its defaults,

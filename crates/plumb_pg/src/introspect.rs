@@ -114,12 +114,14 @@ pub fn queries() -> Vec<(&'static str, String)> {
                  con.condeferred, con.convalidated, \
                  CASE WHEN con.contype = 'c' THEN pg_get_expr(con.conbin, con.conrelid) END, \
                  fn.nspname::text, fc.relname::text, con.confkey, \
-                 con.confdeltype, con.confupdtype, con.confrelid \
+                 con.confdeltype, con.confupdtype, con.confrelid, con.conparentid <> 0 \
                  FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
                  JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
                  LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
-                 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND con.conparentid = 0 AND {USER_NS}"
+                 WHERE con.contype IN ('p', 'u', 'f', 'c', 'x') AND {USER_NS} \
+                 AND (con.conparentid = 0 OR NOT EXISTS (SELECT 1 FROM pg_constraint pc \
+                      WHERE pc.oid = con.conparentid AND pc.conrelid = con.conrelid))"
             ),
         ),
         (
@@ -137,11 +139,15 @@ pub fn queries() -> Vec<(&'static str, String)> {
                       WHERE i.indoption[k] <> 0 OR NOT oc.opcdefault \
                          OR (i.indcollation[k] <> 0 AND i.indcollation[k] IS DISTINCT FROM a.attcollation)) \
                       THEN pg_get_indexdef(i.indexrelid) END \
+                 , pin.nspname::text, pic.relname::text \
                  FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
                  JOIN pg_namespace n ON n.oid = ic.relnamespace \
                  JOIN pg_am am ON am.oid = ic.relam \
                  LEFT JOIN pg_description d ON d.objoid = i.indexrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 \
-                 WHERE NOT ic.relispartition AND {USER_NS}"
+                 LEFT JOIN pg_inherits ii ON ii.inhrelid = i.indexrelid AND ic.relispartition \
+                 LEFT JOIN pg_class pic ON pic.oid = ii.inhparent \
+                 LEFT JOIN pg_namespace pin ON pin.oid = pic.relnamespace \
+                 WHERE {USER_NS}"
             ),
         ),
         (
@@ -563,10 +569,12 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
     }
     // Foreign keys to tables outside the introspected schemas (an extension's table): read the
     // referenced column names directly.
+    // Likewise the columns of materialized views, which indexes name.
     let mut missing: Vec<u32> = constraints
         .iter()
         .filter(|r| char_of(r, 2) == b'f')
         .map(|r| r.get::<_, u32>(13))
+        .chain(indexes.iter().map(|r| r.get::<_, u32>(3)))
         .filter(|oid| !attnames.contains_key(oid))
         .collect();
     missing.sort_unstable();
@@ -637,6 +645,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
             validated: r.get(6),
             deferrable: r.get(4),
             initially_deferred: r.get(5),
+            inherited: r.get(14),
         };
         if let Some(t) = tables.get_mut(&relid) {
             t.put_constraint(constraint);
@@ -678,6 +687,9 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
             Arc::new(Index {
                 name,
                 table: table.clone(),
+                parent: r
+                    .get::<_, Option<&str>>(16)
+                    .map(|n| QualifiedName::new(r.get(15), n)),
                 columns,
                 // Only definitions with a non-default collation, operator class or ordering
                 // are fetched; they are parsed like DDL so both sources agree.
