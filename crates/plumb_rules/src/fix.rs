@@ -120,8 +120,34 @@ pub fn backfill(
 
 /// The `CREATE INDEX CONCURRENTLY` statement that recreates an index exactly: uniqueness,
 /// method, keys with their collation, operator class and ordering, INCLUDE columns, predicate.
+///
+/// A partitioned table's index cannot be built concurrently, and a plain build blocks writes to
+/// every partition for as long as it runs: it is recreated as PostgreSQL's own dumps do, the
+/// parent's index alone (`ON ONLY`, instant), each partition's index concurrently under its
+/// name, then attached.
 pub fn create_index_sql(catalog: &plumb_catalog::Catalog, index: &plumb_catalog::Index) -> String {
-    create_index_sql_with(catalog, index, None)
+    if !partitioned(catalog, index) {
+        return create_index_sql_with(catalog, index, None);
+    }
+    let mut sql = create_index_sql_with(catalog, index, None).replacen(
+        &format!(" ON {}", table_sql(&index.table)),
+        &format!(" ON ONLY {}", table_sql(&index.table)),
+        1,
+    );
+    for child in catalog
+        .indexes
+        .values()
+        .filter(|c| c.parent.as_ref() == Some(&index.name))
+    {
+        sql.push('\n');
+        sql.push_str(&create_index_sql(catalog, child));
+        sql.push_str(&format!(
+            "\nALTER INDEX {} ATTACH PARTITION {};",
+            table_sql(&index.name),
+            table_sql(&child.name)
+        ));
+    }
+    sql
 }
 
 /// [`create_index_sql`], with `extra` a column of the table that the catalog does not hold yet.
@@ -148,8 +174,13 @@ fn create_index_sql_with(
         })
         .collect();
     let mut sql = format!(
-        "CREATE {}INDEX CONCURRENTLY {} ON {}",
+        "CREATE {}INDEX {}{} ON {}",
         if index.unique { "UNIQUE " } else { "" },
+        if partitioned(catalog, index) {
+            ""
+        } else {
+            "CONCURRENTLY "
+        },
         ident(&index.name.name),
         table_sql(&index.table)
     );
@@ -169,11 +200,63 @@ fn create_index_sql_with(
     sql
 }
 
-/// `DROP INDEX CONCURRENTLY` of an index.
-pub fn drop_index_sql(index: &plumb_catalog::Index) -> String {
+/// `DROP INDEX CONCURRENTLY` of an index; a partitioned table's index cannot be dropped (or
+/// built) concurrently, so plain `DROP INDEX` there (see [`partitioned`]).
+pub fn drop_index_sql(catalog: &plumb_catalog::Catalog, index: &plumb_catalog::Index) -> String {
     format!(
-        "DROP INDEX CONCURRENTLY IF EXISTS {};",
+        "DROP INDEX {}IF EXISTS {};",
+        if partitioned(catalog, index) {
+            ""
+        } else {
+            "CONCURRENTLY "
+        },
         table_sql(&index.name)
+    )
+}
+
+/// What to do with an index to drop: concurrently, or (a partitioned table's) plainly.
+pub fn drop_index_help(catalog: &plumb_catalog::Catalog, index: &plumb_catalog::Index) -> String {
+    if partitioned(catalog, index) {
+        format!(
+            "Drop {} at a quiet time: a partitioned table's index cannot be dropped concurrently",
+            table_sql(&index.name)
+        )
+    } else {
+        format!("Drop {} concurrently", table_sql(&index.name))
+    }
+}
+
+/// Whether the index is a partitioned table's: PostgreSQL refuses CONCURRENTLY for it, and
+/// dropping it takes ACCESS EXCLUSIVE on the table and every partition for the (short) drop.
+pub fn partitioned(catalog: &plumb_catalog::Catalog, index: &plumb_catalog::Index) -> bool {
+    catalog
+        .table(&index.table)
+        .is_some_and(|t| t.kind == plumb_catalog::TableKind::Partitioned)
+}
+
+/// The fix that drops an index (duplicate, redundant, unused) and its rollback: safe and
+/// concurrent on a table, unsafe on a partitioned table (its drop locks every partition).
+pub fn drop_index_fix(
+    catalog: &plumb_catalog::Catalog,
+    index: &plumb_catalog::Index,
+    title: &str,
+) -> Box<plumb_diagnostics::Fix> {
+    let (title, applicability) = if partitioned(catalog, index) {
+        (
+            format!("{title} (a partitioned table's index is dropped with a short ACCESS EXCLUSIVE lock on every partition: PostgreSQL cannot drop it concurrently)"),
+            plumb_diagnostics::Applicability::Unsafe,
+        )
+    } else {
+        (
+            format!("{title} without blocking queries"),
+            plumb_diagnostics::Applicability::Safe,
+        )
+    };
+    crate::context::fix(
+        &title,
+        drop_index_sql(catalog, index),
+        Some(create_index_sql(catalog, index)),
+        applicability,
     )
 }
 

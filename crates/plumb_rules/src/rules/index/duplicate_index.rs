@@ -1,11 +1,9 @@
 use std::collections::BTreeMap;
 
 use plumb_catalog::Index;
-use plumb_diagnostics::{Applicability, Finding};
+use plumb_diagnostics::Finding;
 
-use crate::context::fix;
-use crate::fix::table_sql;
-use crate::fix::{create_index_sql, drop_index_sql};
+use crate::fix::{drop_index_fix, table_sql};
 use crate::registry::Rule;
 use crate::review::{human_bytes, SchemaContext};
 
@@ -89,14 +87,27 @@ impl Rule for DuplicateIndex {
                 }
             }
             for same in groups.values().filter(|g| g.len() > 1) {
-                // Keep the constraint's index, else a unique one, else the first by name.
+                // Keep the constraint's index, else one attached to the partitioned table's
+                // index (it cannot be dropped alone), else a unique one, else the first by name.
                 let keep = same
                     .iter()
-                    .max_by_key(|i| (cx.backs_constraint(i), i.unique, std::cmp::Reverse(&i.name)))
+                    .max_by_key(|i| {
+                        (
+                            cx.backs_constraint(i),
+                            i.parent.is_some(),
+                            i.unique,
+                            std::cmp::Reverse(&i.name),
+                        )
+                    })
                     .copied();
                 let Some(keep) = keep else { continue };
                 for dup in same.iter().filter(|i| i.name != keep.name) {
-                    if cx.backs_constraint(dup) || (dup.unique && !keep.unique) {
+                    // A partition's attached index goes only with its parent's: the duplicate
+                    // is reported on the partitioned table.
+                    if cx.backs_constraint(dup)
+                        || dup.parent.is_some()
+                        || (dup.unique && !keep.unique)
+                    {
                         continue;
                     }
                     let mut f = cx.finding(
@@ -111,7 +122,7 @@ impl Rule for DuplicateIndex {
                             table_sql(&t.name)
                         ),
                     );
-                    f.help = format!("Drop {} concurrently", table_sql(&dup.name));
+                    f.help = crate::fix::drop_index_help(cx.catalog, dup);
                     if let Some(s) = &dup.stats {
                         f.notes.push(format!(
                             "{} takes {}",
@@ -119,12 +130,7 @@ impl Rule for DuplicateIndex {
                             human_bytes(s.bytes)
                         ));
                     }
-                    f.fix = Some(fix(
-                        "Drop the duplicate without blocking queries",
-                        drop_index_sql(dup),
-                        Some(create_index_sql(cx.catalog, dup)),
-                        Applicability::Safe,
-                    ));
+                    f.fix = Some(drop_index_fix(cx.catalog, dup, "Drop the duplicate"));
                     out.push(f);
                 }
             }

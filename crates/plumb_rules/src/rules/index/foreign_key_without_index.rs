@@ -63,14 +63,18 @@ impl Rule for ForeignKeyWithoutIndex {
 
     fn check_schema(&self, cx: &SchemaContext<'_>, out: &mut Vec<Finding>) {
         for t in cx.tables() {
-            for fk in t.foreign_keys() {
+            // A partition's clone of its parent's foreign key is covered by the finding (and
+            // the fix, which indexes every partition) on the partitioned table.
+            for fk in t.foreign_keys().filter(|k| !k.inherited) {
                 let ConstraintKind::ForeignKey { references, .. } = &fk.kind else {
                     continue;
                 };
                 let n = fk.columns.len();
                 let covered = cx.indexes_of(&t.name).iter().any(|i| {
                     i.valid
-                        && i.predicate.is_none()
+                        && i.predicate
+                            .as_deref()
+                            .is_none_or(|p| only_not_null(p, &fk.columns))
                         && i.columns.len() >= n
                         && fk.columns.iter().all(|c| i.columns[..n].contains(c))
                 });
@@ -166,4 +170,23 @@ fn index_fix(cx: &SchemaContext<'_>, t: &Table, columns: &[String]) -> Box<plumb
         Some(format!("DROP INDEX IF EXISTS {};", table_sql(&name))),
         Applicability::Safe,
     )
+}
+
+/// Whether a partial index's predicate only says key columns are NOT NULL: the lookups a
+/// foreign key makes (`WHERE fk = $1`) imply it, so PostgreSQL uses such an index for them.
+fn only_not_null(predicate: &str, columns: &[String]) -> bool {
+    fn walk(e: &plumb_sql::protobuf::Node, columns: &[String]) -> bool {
+        if let Some(c) = plumb_sql::ast::is_not_null_test(e) {
+            return columns.contains(&c);
+        }
+        match e.node.as_ref() {
+            Some(plumb_sql::NodeEnum::BoolExpr(b))
+                if b.boolop == plumb_sql::protobuf::BoolExprType::AndExpr as i32 =>
+            {
+                b.args.iter().all(|a| walk(a, columns))
+            }
+            _ => false,
+        }
+    }
+    plumb_sql::canon::parse_expr(predicate).is_some_and(|e| walk(&e, columns))
 }

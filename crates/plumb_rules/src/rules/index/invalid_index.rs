@@ -75,7 +75,11 @@ impl Rule for InvalidIndex {
             f.notes.push("no rollback: an invalid index cannot be recreated, and the rebuilt one is what the failed build was for (drop it with DROP INDEX CONCURRENTLY if it is not wanted)".to_owned());
             f.fix = Some(fix(
                 "Rebuild the index without blocking writes",
-                format!("{}\n{}", drop_index_sql(i), create_index_sql(cx.catalog, i)),
+                format!(
+                    "{}\n{}",
+                    drop_index_sql(cx.catalog, i),
+                    create_index_sql(cx.catalog, i)
+                ),
                 None,
                 Applicability::Safe,
             ));

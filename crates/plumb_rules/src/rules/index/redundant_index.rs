@@ -1,8 +1,6 @@
-use plumb_diagnostics::{Applicability, Finding};
+use plumb_diagnostics::Finding;
 
-use crate::context::fix;
-use crate::fix::table_sql;
-use crate::fix::{create_index_sql, drop_index_sql};
+use crate::fix::{drop_index_fix, table_sql};
 use crate::registry::Rule;
 use crate::review::{human_bytes, SchemaContext};
 
@@ -61,9 +59,11 @@ impl Rule for RedundantIndex {
         for t in cx.catalog.tables.values() {
             let indexes = cx.indexes_of(&t.name);
             for short in indexes {
+                // A partition's attached index goes only with its parent's.
                 if short.method != "btree"
                     || short.unique
                     || !short.valid
+                    || short.parent.is_some()
                     || cx.backs_constraint(short)
                 {
                     continue;
@@ -95,7 +95,7 @@ impl Rule for RedundantIndex {
                         long.columns.join(", ")
                     ),
                 );
-                f.help = format!("Drop {} concurrently", table_sql(&short.name));
+                f.help = crate::fix::drop_index_help(cx.catalog, short);
                 if let Some(s) = &short.stats {
                     f.notes.push(format!(
                         "{} takes {}, {} scans since the statistics reset",
@@ -104,11 +104,10 @@ impl Rule for RedundantIndex {
                         s.idx_scan.unwrap_or(0)
                     ));
                 }
-                f.fix = Some(fix(
-                    "Drop the redundant index without blocking queries",
-                    drop_index_sql(short),
-                    Some(create_index_sql(cx.catalog, short)),
-                    Applicability::Safe,
+                f.fix = Some(drop_index_fix(
+                    cx.catalog,
+                    short,
+                    "Drop the redundant index",
                 ));
                 out.push(f);
             }

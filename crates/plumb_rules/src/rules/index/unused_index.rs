@@ -1,8 +1,9 @@
-use plumb_diagnostics::{Applicability, Finding, Severity};
+use std::collections::HashMap;
 
-use crate::context::fix;
-use crate::fix::table_sql;
-use crate::fix::{create_index_sql, drop_index_sql};
+use plumb_catalog::{Index, IndexStats, QualifiedName};
+use plumb_diagnostics::{Finding, Severity};
+
+use crate::fix::{drop_index_fix, table_sql};
 use crate::registry::Rule;
 use crate::review::{human_bytes, SchemaContext};
 
@@ -86,8 +87,22 @@ impl Rule for UnusedIndex {
                 || "since statistics collection began".to_owned(),
                 |t| format!("since {t}"),
             );
+        let mut children: HashMap<&QualifiedName, Vec<&Index>> = HashMap::new();
         for i in cx.catalog.indexes.values() {
-            let Some(stats) = &i.stats else { continue };
+            if let Some(p) = &i.parent {
+                children.entry(p).or_default().push(i);
+            }
+        }
+        for i in cx.catalog.indexes.values() {
+            // A partition's attached index goes only with its parent's, whose use is the sum of
+            // its partitions' (the parent's own counters stay at zero).
+            if i.parent.is_some() {
+                continue;
+            }
+            let Some(stats) = tree_stats(i, &children) else {
+                continue;
+            };
+            let stats = &stats;
             if stats.idx_scan != Some(0) || i.unique || !i.valid || cx.backs_constraint(i) {
                 continue;
             }
@@ -110,13 +125,23 @@ impl Rule for UnusedIndex {
             f.notes.push(
                 "index usage is counted per server: replicas keep their own counts".to_owned(),
             );
-            f.fix = Some(fix(
-                "Drop the unused index without blocking queries",
-                drop_index_sql(i),
-                Some(create_index_sql(cx.catalog, i)),
-                Applicability::Safe,
-            ));
+            f.fix = Some(drop_index_fix(cx.catalog, i, "Drop the unused index"));
             out.push(f);
         }
     }
+}
+
+/// An index's size and scans with those of the partitions' indexes attached to it, at any depth.
+fn tree_stats(i: &Index, children: &HashMap<&QualifiedName, Vec<&Index>>) -> Option<IndexStats> {
+    let mut total = i.stats.as_deref().cloned()?;
+    for c in children.get(&i.name).into_iter().flatten() {
+        if let Some(s) = tree_stats(c, children) {
+            total.bytes += s.bytes;
+            total.idx_scan = match (total.idx_scan, s.idx_scan) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+    Some(total)
 }
