@@ -148,6 +148,7 @@ impl Catalog {
                 if let Some(rv) = &v.view {
                     let name = QualifiedName::from_range_var(rv);
                     let comment = self.views.get(&name).and_then(|v| v.comment.clone());
+                    let depends_on = v.query.as_deref().map(|q| self.view_sources(q)).unwrap_or_default();
                     self.views.insert(
                         name.clone(),
                         View {
@@ -155,6 +156,7 @@ impl Catalog {
                             materialized: false,
                             owner: None,
                             comment,
+                            depends_on,
                         },
                     );
                 }
@@ -164,6 +166,8 @@ impl Catalog {
                 if let Some(rel) = c.into.as_ref().and_then(|i| i.rel.as_ref()) {
                     let name = QualifiedName::from_range_var(rel);
                     if c.objtype == ObjectType::ObjectMatview as i32 {
+                        let depends_on =
+                            c.query.as_deref().map(|q| self.view_sources(q)).unwrap_or_default();
                         self.views.insert(
                             name.clone(),
                             View {
@@ -171,6 +175,7 @@ impl Catalog {
                                 materialized: true,
                                 owner: None,
                                 comment: None,
+                                depends_on,
                             },
                         );
                     } else {
@@ -1159,13 +1164,14 @@ impl Catalog {
                     let Some(name) = QualifiedName::from_parts(&strings(&l.items)) else {
                         continue;
                     };
+                    if d.behavior == protobuf::DropBehavior::DropCascade as i32
+                        && kind != ObjectType::ObjectIndex
+                    {
+                        self.drop_dependent_views(&name);
+                    }
                     match kind {
                         ObjectType::ObjectIndex => self.drop_index_tree(&name),
-                        ObjectType::ObjectView | ObjectType::ObjectMatview => {
-                            self.views.remove(&name);
-                            retain(&mut self.indexes, |_, i| i.table != name);
-                            self.drop_grants_on(&name);
-                        }
+                        ObjectType::ObjectView | ObjectType::ObjectMatview => self.drop_view(&name),
                         ObjectType::ObjectSequence => {
                             self.sequences.remove(&name);
                             self.drop_grants_on(&name);
@@ -1182,6 +1188,57 @@ impl Catalog {
             }
         }
         result
+    }
+
+    fn drop_view(&mut self, name: &QualifiedName) {
+        self.views.remove(name);
+        retain(&mut self.indexes, |_, i| &i.table != name);
+        self.drop_grants_on(name);
+    }
+
+    /// `DROP ... CASCADE` drops the views that read the object, and the views that read those.
+    /// A view whose query the model did not see (the linter skips view queries for speed:
+    /// `plumb_sql::parse_abridged`) may read it, so it goes too: a later `CREATE VIEW` of the
+    /// same name is then not taken for a conflict.
+    fn drop_dependent_views(&mut self, name: &QualifiedName) {
+        let dependents: Vec<QualifiedName> = self
+            .views
+            .values()
+            .filter(|v| &v.name != name && (v.depends_on.is_empty() || v.depends_on.contains(name)))
+            .map(|v| v.name.clone())
+            .collect();
+        for v in dependents {
+            if self.views.contains_key(&v) {
+                self.drop_view(&v);
+                self.drop_dependent_views(&v);
+            }
+        }
+    }
+
+    /// The tables and views a view's query reads (relations named anywhere in it, CTE names
+    /// aside), sorted, as PostgreSQL records them in `pg_depend`.
+    fn view_sources(&self, query: &Node) -> Vec<QualifiedName> {
+        let Some(q) = node(query) else {
+            return Vec::new();
+        };
+        let mut ctes = Vec::new();
+        let mut out = Vec::new();
+        for (n, _, _, _) in q.nodes() {
+            match n {
+                plumb_sql::NodeRef::CommonTableExpr(c) => ctes.push(c.ctename.clone()),
+                plumb_sql::NodeRef::RangeVar(rv) => out.push(rv),
+                _ => {}
+            }
+        }
+        let mut names: Vec<QualifiedName> = out
+            .into_iter()
+            .filter(|rv| !(rv.schemaname.is_empty() && ctes.contains(&rv.relname)))
+            .map(QualifiedName::from_range_var)
+            .filter(|n| self.tables.contains_key(n) || self.views.contains_key(n))
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     pub(crate) fn drop_table(&mut self, name: &QualifiedName) {
@@ -1423,15 +1480,28 @@ impl Catalog {
                 }
             }
         };
+        // Expression keys and predicates name the column too (`lower(ap_id)`): PostgreSQL shows
+        // them with the new name. Only text holding the old name is parsed.
         for_each_mut(
             &mut self.indexes,
             |i| {
                 &i.table == target
-                    && (i.columns.iter().any(|c| c == old) || i.include.iter().any(|c| c == old))
+                    && (i.columns.iter().any(|c| c.contains(old))
+                        || i.include.iter().any(|c| c == old)
+                        || i.predicate.as_deref().is_some_and(|p| p.contains(old)))
             },
             |i| {
-                rename(&mut i.columns);
+                for c in &mut i.columns {
+                    if c == old {
+                        new.clone_into(c);
+                    } else if c.contains(old) {
+                        in_expr(c);
+                    }
+                }
                 rename(&mut i.include);
+                if let Some(p) = &mut i.predicate {
+                    in_expr(p);
+                }
             },
         );
         // Foreign keys elsewhere name the referenced column.

@@ -131,8 +131,10 @@ impl Catalog {
             NodeEnum::AlterTableStmt(a) if a.objtype == ObjectType::ObjectTable as i32 => {
                 let table = QualifiedName::from_range_var(a.relation.as_ref()?);
                 let t = self.table(&table)?;
+                // Subcommands run in order: `DROP CONSTRAINT k, ADD CONSTRAINT k ...` is fine.
+                let mut names = Names::default();
                 a.cmds.iter().find_map(|cmd| match cmd.node.as_ref() {
-                    Some(NodeEnum::AlterTableCmd(cmd)) => alter_conflict(t, cmd),
+                    Some(NodeEnum::AlterTableCmd(cmd)) => alter_conflict(t, cmd, &mut names),
                     _ => None,
                 })
             }
@@ -177,37 +179,72 @@ impl Catalog {
     }
 }
 
-fn alter_conflict(t: &crate::model::Table, cmd: &protobuf::AlterTableCmd) -> Option<String> {
+/// Columns and constraints the earlier subcommands of one ALTER TABLE dropped and added.
+#[derive(Default)]
+struct Names {
+    dropped_columns: Vec<String>,
+    added_columns: Vec<String>,
+    dropped_constraints: Vec<String>,
+    added_constraints: Vec<String>,
+}
+
+fn alter_conflict(
+    t: &crate::model::Table,
+    cmd: &protobuf::AlterTableCmd,
+    names: &mut Names,
+) -> Option<String> {
+    let def = cmd.def.as_deref().and_then(|d| d.node.as_ref());
     match AlterTableType::try_from(cmd.subtype).ok()? {
-        AlterTableType::AtAddColumn if !cmd.missing_ok => {
-            let Some(NodeEnum::ColumnDef(col)) = cmd.def.as_deref()?.node.as_ref() else {
+        AlterTableType::AtDropColumn => {
+            // The constraints that use the column go with it.
+            for c in t
+                .constraints
+                .iter()
+                .filter(|c| c.columns.contains(&cmd.name))
+            {
+                names.dropped_constraints.push(c.name.clone());
+            }
+            names.dropped_columns.push(cmd.name.clone());
+        }
+        AlterTableType::AtDropConstraint => names.dropped_constraints.push(cmd.name.clone()),
+        AlterTableType::AtAddColumn => {
+            let Some(NodeEnum::ColumnDef(col)) = def else {
                 return None;
             };
-            t.column(&col.colname).map(|_| {
-                format!(
+            let name = &col.colname;
+            let exists = names.added_columns.contains(name)
+                || (t.column(name).is_some() && !names.dropped_columns.contains(name));
+            if exists && !cmd.missing_ok {
+                return Some(format!(
                     "column {} of relation {} already exists",
-                    quote(&col.colname),
+                    quote(name),
                     display(&t.name)
-                )
-            })
+                ));
+            }
+            names.added_columns.push(name.clone());
         }
         AlterTableType::AtAddConstraint => {
-            let Some(NodeEnum::Constraint(con)) = cmd.def.as_deref()?.node.as_ref() else {
+            let Some(NodeEnum::Constraint(con)) = def else {
                 return None;
             };
             if con.conname.is_empty() {
                 return None;
             }
-            t.constraint(&con.conname).map(|_| {
-                format!(
+            let name = &con.conname;
+            let exists = names.added_constraints.contains(name)
+                || (t.constraint(name).is_some() && !names.dropped_constraints.contains(name));
+            if exists {
+                return Some(format!(
                     "constraint {} for relation {} already exists",
-                    quote(&con.conname),
+                    quote(name),
                     display(&t.name)
-                )
-            })
+                ));
+            }
+            names.added_constraints.push(name.clone());
         }
-        _ => None,
+        _ => {}
     }
+    None
 }
 
 fn quote(name: &str) -> String {
@@ -258,7 +295,10 @@ mod tests {
                  CREATE FUNCTION f(text) RETURNS int LANGUAGE sql AS 'SELECT 2';
                  CREATE SCHEMA s; CREATE SCHEMA s; CREATE SCHEMA IF NOT EXISTS s; CREATE SCHEMA public;
                  ALTER TABLE t RENAME TO v; ALTER TABLE t RENAME COLUMN id TO id;
-                 CREATE TEMP TABLE t (id int);"
+                 CREATE TEMP TABLE t (id int);
+                 ALTER TABLE t DROP CONSTRAINT c, ADD CONSTRAINT c CHECK (id > 2);
+                 ALTER TABLE t DROP COLUMN id, ADD COLUMN id bigint, ADD CONSTRAINT c CHECK (id > 3);
+                 ALTER TABLE t ADD COLUMN n int, ADD COLUMN n int;"
             ),
             [
                 "relation \"public.t\" already exists",
@@ -272,6 +312,7 @@ mod tests {
                 "function public.f(int4) already exists with the same argument types",
                 "schema \"s\" already exists",
                 "relation \"public.v\" already exists",
+                "column \"n\" of relation \"public.t\" already exists",
             ]
         );
     }

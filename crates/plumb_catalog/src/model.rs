@@ -538,6 +538,9 @@ pub struct View {
     /// COMMENT ON VIEW.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The tables and views its query reads, sorted: `DROP ... CASCADE` of one drops the view.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<QualifiedName>,
 }
 
 /// A user-defined enum type.

@@ -262,6 +262,16 @@ pub fn queries() -> Vec<(&'static str, String)> {
                  WHERE p.prokind IN ('f', 'p') AND a.grantee <> p.proowner AND {USER_NS} AND {proc_ext}"
             ),
         ),
+        (
+            "reading view dependencies",
+            format!(
+                "SELECT DISTINCT r.ev_class, d.refobjid FROM pg_rewrite r \
+                 JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid \
+                      AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> r.ev_class \
+                 JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.relkind IN ('v', 'm') AND {USER_NS}"
+            ),
+        ),
     ]
 }
 
@@ -372,8 +382,16 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
         next(),
         next(),
     );
-    let (functions, triggers, policies, extensions, defaults, comments, grants) =
-        (next(), next(), next(), next(), next(), next(), next());
+    let (functions, triggers, policies, extensions, defaults, comments, grants, view_deps) = (
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+        next(),
+    );
 
     let mut canon = Canon::default();
     // Column types are formatted once per distinct (type, modifier) pair, not once per column.
@@ -501,6 +519,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                         materialized: char_of(r, 3) == b'm',
                         owner: r.get(5),
                         comment: r.get(6),
+                        depends_on: Vec::new(),
                     },
                 );
             }
@@ -709,6 +728,25 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                 })),
             }),
         );
+    }
+
+    // What each view reads: the tables and views its query names (pg_depend of its rule).
+    for r in &view_deps {
+        let used_oid: u32 = r.get(1);
+        let (Some(view), Some(used)) =
+            (rel_names.get(&r.get::<_, u32>(0)), rel_names.get(&used_oid))
+        else {
+            continue;
+        };
+        if !(tables.contains_key(&used_oid) || catalog.views.contains_key(used)) {
+            continue;
+        }
+        if let Some(v) = catalog.views.get_mut(view) {
+            // Sorted as it grows: a view reads few relations.
+            if let Err(at) = v.depends_on.binary_search(used) {
+                v.depends_on.insert(at, used.clone());
+            }
+        }
     }
 
     let mut readable_sequences = Vec::new();

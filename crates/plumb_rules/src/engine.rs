@@ -617,6 +617,7 @@ const ROLLBACK_FAILS: &[&str] = &[
     "drop-column",
     "add-not-null-column-without-default",
     "syntax-error",
+    "object-already-exists",
     "concurrently-in-transaction",
     "add-enum-value-in-transaction",
     "transaction-nesting",

@@ -41,3 +41,7 @@ SELECT pg_catalog.set_config('search_path', 'a', false);
 CREATE TABLE also_a (id int, t_id int REFERENCES t);
 RESET search_path;
 CREATE TABLE in_public (id int);
+-- A renamed column is renamed in expression keys and predicates of its indexes too.
+CREATE TABLE renamed (actor_id text);
+CREATE UNIQUE INDEX renamed_lower ON renamed (lower(actor_id)) WHERE actor_id IS NOT NULL;
+ALTER TABLE renamed RENAME COLUMN actor_id TO ap_id;
