@@ -52,6 +52,8 @@ pub fn queries() -> Vec<(&'static str, String)> {
     let bs = "current_setting('block_size')::int8";
     let rel_ext = not_extension_member("pg_class", "c.oid");
     let type_ext = not_extension_member("pg_type", "t.oid");
+    // A composite type an extension creates is recorded as the extension's through its type.
+    let rowtype_ext = not_extension_member("pg_type", "c.reltype");
     let proc_ext = not_extension_member("pg_proc", "p.oid");
     vec![
         (
@@ -90,7 +92,8 @@ pub fn queries() -> Vec<(&'static str, String)> {
                  LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace \
                  LEFT JOIN pg_class t ON t.oid = c.reltoastrelid \
                  LEFT JOIN pg_partitioned_table pt ON pt.partrelid = c.oid \
-                 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND {USER_NS} AND {rel_ext}",
+                 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND {USER_NS} AND {rel_ext} \
+                   AND (c.relkind <> 'c' OR {rowtype_ext})",
                 ts("pg_stat_get_last_vacuum_time(c.oid)"),
                 ts("pg_stat_get_last_autovacuum_time(c.oid)"),
                 ts("pg_stat_get_last_analyze_time(c.oid)"),
