@@ -675,6 +675,15 @@ impl Catalog {
                         grantee: grantee.clone(),
                         privilege: privilege.clone(),
                     };
+                    // USAGE on schema public for PUBLIC is every database's default, not listed
+                    // (a live catalog leaves it out as well).
+                    let default = kind == GrantObject::Schema
+                        && grant.object.name == crate::DEFAULT_SCHEMA
+                        && grant.grantee == "public"
+                        && grant.privilege == "USAGE";
+                    if default {
+                        continue;
+                    }
                     if g.is_grant {
                         self.grants.insert(grant);
                     } else {
