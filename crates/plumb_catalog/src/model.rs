@@ -758,6 +758,26 @@ pub struct DatabaseInfo {
     pub superusers: Vec<String>,
     /// The role plumb connected as.
     pub current_user: String,
+    /// What the role could not read, so the review could not check (empty when it saw
+    /// everything it looks at).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// [`Unreadable::what`] for sequences whose position the role may not read.
+pub const SEQUENCE_POSITIONS: &str = "sequence positions";
+
+/// Facts a live review could not read for lack of a privilege.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    /// What was not read, e.g. `sequence positions`.
+    pub what: String,
+    /// The objects concerned, sorted.
+    pub objects: Vec<QualifiedName>,
+    /// The privilege that lets the role read them, e.g. `SELECT on each sequence`.
+    pub needs: String,
+    /// What the review could not check without them.
+    pub unchecked: String,
 }
 
 /// The schema model.

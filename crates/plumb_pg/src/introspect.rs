@@ -462,6 +462,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
             superusers: r.get(3),
             stats_reset: r.get(4),
             stats_age_seconds: r.get(5),
+            unreadable: Vec::new(),
         });
     }
     for r in &schemas {
@@ -753,6 +754,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
     }
 
     let mut readable_sequences = Vec::new();
+    let mut unreadable_sequences = Vec::new();
     for r in &sequences {
         let name = QualifiedName::new(Some(r.get(0)), r.get(1));
         let owner: Option<u32> = r.get(8);
@@ -764,6 +766,8 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
         });
         if r.get::<_, bool>(10) {
             readable_sequences.push(name.clone());
+        } else {
+            unreadable_sequences.push(name.clone());
         }
         catalog.sequences.insert(
             name.clone(),
@@ -939,21 +943,39 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
     // Only sequences that can run out in practice are read: those whose own maximum, or whose
     // column's type, stops at 2^31 - 1 or below. A bigint sequence feeding a bigint column would
     // need 9.2e18 values; reading every sequence costs a relation open and a lock each.
+    let can_run_out = |catalog: &Catalog, n: &QualifiedName| {
+        let Some(s) = catalog.sequences.get(n) else {
+            return false;
+        };
+        let column_type = s.owned_by.as_ref().and_then(|(t, c)| {
+            catalog
+                .table(t)
+                .and_then(|t| t.column(c))
+                .map(|c| c.type_name.clone())
+        });
+        s.max_value <= i64::from(i32::MAX)
+            || matches!(column_type.as_deref(), Some("int2" | "int4"))
+    };
+    // Sequences that could run out but whose position the role may not read: the review
+    // says so instead of passing them as fine.
+    let mut unreadable: Vec<QualifiedName> = unreadable_sequences
+        .into_iter()
+        .filter(|n| can_run_out(&catalog, n))
+        .collect();
+    unreadable.sort();
+    if let (false, Some(db)) = (unreadable.is_empty(), catalog.database.as_mut()) {
+        db.unreadable.push(plumb_catalog::Unreadable {
+            what: plumb_catalog::SEQUENCE_POSITIONS.to_owned(),
+            objects: unreadable,
+            needs: "SELECT on each sequence (or membership in pg_read_all_data, PostgreSQL 14+)"
+                .to_owned(),
+            unchecked: "how close these sequences are to running out (sequence-exhaustion)"
+                .to_owned(),
+        });
+    }
     let to_read: Vec<QualifiedName> = readable_sequences
         .into_iter()
-        .filter(|n| {
-            let Some(s) = catalog.sequences.get(n) else {
-                return false;
-            };
-            let column_type = s.owned_by.as_ref().and_then(|(t, c)| {
-                catalog
-                    .table(t)
-                    .and_then(|t| t.column(c))
-                    .map(|c| c.type_name.clone())
-            });
-            s.max_value <= i64::from(i32::MAX)
-                || matches!(column_type.as_deref(), Some("int2" | "int4"))
-        })
+        .filter(|n| can_run_out(&catalog, n))
         .collect();
     phase("catalog built");
     read_sequence_positions(session, &mut catalog, &to_read).await?;

@@ -104,6 +104,7 @@ impl_meta![
     security::unlogged_durable_table::UnloggedDurableTable,
     security::plaintext_secret_column::PlaintextSecretColumn,
     syntax::unmodelled_statement::UnmodelledStatement,
+    syntax::incomplete_review::IncompleteReview,
 ];
 
 /// A rule by name or code.

@@ -111,6 +111,7 @@ pub fn review_fixture(
                     stats_age_seconds: None,
                     superusers: Vec::new(),
                     current_user: "app".to_owned(),
+                    unreadable: Vec::new(),
                 };
                 for (k, v) in kv(&mut words) {
                     match k.as_str() {
@@ -119,6 +120,17 @@ pub fn review_fixture(
                             db.stats_age_seconds = Some(v.parse::<i64>().unwrap() * 86_400);
                         }
                         "stats_reset" => db.stats_reset = Some(v),
+                        "current_user" => db.current_user = v,
+                        // Sequences the role may not read (as plumb_pg records them).
+                        "unreadable_sequences" => {
+                            db.unreadable.push(plumb_catalog::Unreadable {
+                                what: plumb_catalog::SEQUENCE_POSITIONS.to_owned(),
+                                objects: v.split(',').map(name).collect(),
+                                needs: "SELECT on each sequence".to_owned(),
+                                unchecked: "how close these sequences are to running out"
+                                    .to_owned(),
+                            });
+                        }
                         other => panic!("{rel}: unknown @database key {other}"),
                     }
                 }
