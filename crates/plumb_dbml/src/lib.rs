@@ -5,10 +5,17 @@
 //! Supported: `Table` (schema-qualified names, aliases, notes, column settings `pk`,
 //! `primary key`, `increment`, `not null`, `null`, `unique`, `default`, `note`, inline `ref`),
 //! `Indexes` blocks (columns, expressions in backticks, composite keys, `pk`, `unique`,
-//! `name`, `type`), `Enum` (with value notes), `Ref` (short and long form, composite keys,
-//! `delete`/`update` actions), and `Note`; `Project`, `TableGroup` and `Records` are read and
-//! ignored. The input is untrusted text: every error is a [`DbmlError`] with a line and
-//! column, never a panic.
+//! `name`, `type`; a backtick key is written as given when PostgreSQL takes it as an index
+//! element, so `` `name gin_trgm_ops` `` and `` `created_at DESC` `` keep their operator class
+//! and order; an index note holding `INCLUDE (...)` / `WHERE ...` completes the index),
+//! `checks` blocks, `Enum` (with value notes), `Ref` (short and long form, composite keys,
+//! `delete`/`update` actions), `Note`, and the `Project` note, whose `extensions: a, b` line and
+//! `CREATE DOMAIN` / `CREATE TYPE` / `CREATE SEQUENCE` lines (as `plumb schema docs` writes what
+//! DBML has no syntax for) are created first; `TableGroup` and `Records` are read and ignored.
+//! Column types are taken as written (domains, extension types), except names only other
+//! databases use (`string`, `datetime`), refused with what to use instead. Identifiers are
+//! quoted where PostgreSQL needs it (keywords such as `authorization`). The input is untrusted
+//! text: every error is a [`DbmlError`] with a line and column, never a panic.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -308,6 +315,8 @@ struct IndexDef {
     unique: bool,
     name: Option<String>,
     method: Option<String>,
+    /// The index note: an `INCLUDE (...)` and/or `WHERE ...` clause is appended to the index.
+    note: Option<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -316,6 +325,8 @@ struct TableDef {
     name: String,
     columns: Vec<ColumnDef>,
     indexes: Vec<IndexDef>,
+    /// `checks { `expr` [name: 'n'] }`: name and expression.
+    checks: Vec<(Option<String>, String)>,
     note: Option<String>,
 }
 
@@ -348,6 +359,8 @@ struct Parser {
     enums: Vec<EnumDef>,
     refs: Vec<RefDef>,
     aliases: BTreeMap<String, Vec<String>>,
+    /// The `Project` note (plumb writes the extensions the schema needs there).
+    project_note: Option<String>,
 }
 
 impl Parser {
@@ -595,7 +608,11 @@ impl Parser {
                     }
                     self.note()?;
                 }
-                "project" | "tablegroup" | "records" => {
+                "project" => {
+                    self.pos += 1;
+                    self.project()?;
+                }
+                "tablegroup" | "records" => {
                     self.pos += 1;
                     while !self.is_punct("{") {
                         if self.next().is_none() {
@@ -668,6 +685,16 @@ impl Parser {
             {
                 self.pos += 1;
                 self.indexes(&mut table)?;
+                continue;
+            }
+            if self.is_word("checks")
+                && self
+                    .toks
+                    .get(self.pos + 1)
+                    .is_some_and(|t| t.tok == Tok::Punct("{"))
+            {
+                self.pos += 1;
+                self.checks(&mut table)?;
                 continue;
             }
             if self.is_word("note")
@@ -855,6 +882,7 @@ impl Parser {
                         ("type", Some(Value::Word(s) | Value::Str(s))) => {
                             idx.method = Some(s.to_ascii_lowercase());
                         }
+                        ("note", Some(Value::Str(s))) => idx.note = Some(s),
                         ("note", _) => {}
                         (k, _) => {
                             return Err(DbmlError {
@@ -867,6 +895,68 @@ impl Parser {
                 }
             }
             table.indexes.push(idx);
+        }
+    }
+
+    /// `checks { `expr` [name: 'n'] ... }`.
+    fn checks(&mut self, table: &mut TableDef) -> Result<(), DbmlError> {
+        self.expect("{")?;
+        loop {
+            if self.is_punct("}") {
+                self.pos += 1;
+                return Ok(());
+            }
+            let line = self.here().0;
+            let Some(Tok::Expr(e)) = self.next().map(|t| t.tok) else {
+                self.pos -= 1;
+                return self.error(format!(
+                    "expected a check expression in backticks{}",
+                    self.found()
+                ));
+            };
+            let mut name = None;
+            if self.is_punct("[") && self.here().0 == line {
+                for (k, v, at) in self.settings()? {
+                    match (k.as_str(), v) {
+                        ("name", Some(Value::Str(s) | Value::Word(s))) => name = Some(s),
+                        (k, _) => {
+                            return Err(DbmlError {
+                                line: at.0,
+                                column: at.1,
+                                message: format!("check: unknown setting `{k}`"),
+                            })
+                        }
+                    }
+                }
+            }
+            table.checks.push((name, e));
+        }
+    }
+
+    /// `Project name { database_type: '...' Note: '...' }`: the note is kept.
+    fn project(&mut self) -> Result<(), DbmlError> {
+        while !self.is_punct("{") {
+            if self.next().is_none() {
+                return self.error("expected `{`");
+            }
+        }
+        self.pos += 1;
+        loop {
+            if self.is_punct("}") {
+                self.pos += 1;
+                return Ok(());
+            }
+            if self.is_word("note") {
+                self.pos += 1;
+                self.project_note = Some(self.note()?);
+                continue;
+            }
+            // `key: 'value'`
+            self.name()?;
+            self.expect(":")?;
+            if self.next().is_none() {
+                return self.error("expected a value");
+            }
         }
     }
 
@@ -1023,82 +1113,30 @@ fn split_schema(parts: &[String]) -> Option<(Option<String>, String)> {
     }
 }
 
-const PG_TYPES: &[&str] = &[
-    "smallint",
-    "integer",
-    "int",
-    "bigint",
-    "int2",
-    "int4",
-    "int8",
-    "serial",
-    "bigserial",
-    "smallserial",
-    "serial2",
-    "serial4",
-    "serial8",
-    "decimal",
-    "numeric",
-    "real",
-    "float",
-    "float4",
-    "float8",
-    "double precision",
-    "money",
-    "text",
-    "varchar",
-    "char",
-    "character",
-    "character varying",
-    "bpchar",
-    "bytea",
-    "boolean",
-    "bool",
-    "date",
-    "time",
-    "timetz",
-    "timestamp",
-    "timestamptz",
-    "timestamp with time zone",
-    "timestamp without time zone",
-    "time with time zone",
-    "time without time zone",
-    "interval",
-    "uuid",
-    "json",
-    "jsonb",
-    "xml",
-    "inet",
-    "cidr",
-    "macaddr",
-    "macaddr8",
-    "bit",
-    "varbit",
-    "bit varying",
-    "tsvector",
-    "tsquery",
-    "point",
-    "line",
-    "lseg",
-    "box",
-    "path",
-    "polygon",
-    "circle",
-    "int4range",
-    "int8range",
-    "numrange",
-    "tsrange",
-    "tstzrange",
-    "daterange",
-    "oid",
-    "citext",
-    "ltree",
-    "hstore",
-    "geometry",
-    "geography",
-    "vector",
-    "name",
-    "regclass",
+/// Type names other databases (and DBML examples written for them) use that PostgreSQL does
+/// not have, with what to use instead. Any other name is taken as written: PostgreSQL knows it,
+/// or a domain, enum or extension type of the schema provides it.
+const FOREIGN_TYPES: &[(&str, &str)] = &[
+    ("string", "text or varchar(n)"),
+    ("str", "text"),
+    ("datetime", "timestamptz"),
+    ("datetime2", "timestamptz"),
+    ("nvarchar", "varchar(n) or text"),
+    ("nchar", "char(n)"),
+    ("longtext", "text"),
+    ("mediumtext", "text"),
+    ("tinytext", "text"),
+    ("tinyint", "smallint"),
+    ("mediumint", "integer"),
+    ("long", "bigint"),
+    ("double", "double precision"),
+    ("blob", "bytea"),
+    ("longblob", "bytea"),
+    ("varbinary", "bytea"),
+    ("uniqueidentifier", "uuid"),
+    ("number", "numeric"),
+    ("int64", "bigint"),
+    ("int32", "integer"),
 ];
 
 fn sql_name(schema: Option<&str>, name: &str) -> String {
@@ -1154,9 +1192,30 @@ pub fn to_ddl(text: &str) -> Result<String, DbmlError> {
         enums: Vec::new(),
         refs: Vec::new(),
         aliases: BTreeMap::new(),
+        project_note: None,
     };
     p.file()?;
     let mut out = String::from("-- Generated by plumb schema import from DBML.\n");
+    // `extensions: pg_trgm, citext` in the Project note (as plumb schema docs writes it), and
+    // the `CREATE DOMAIN` / `CREATE TYPE` statements for what DBML has no syntax for.
+    let mut types_sql = String::new();
+    for line in p.project_note.iter().flat_map(|n| n.lines()).map(str::trim) {
+        if let Some(list) = line.strip_prefix("extensions:") {
+            for e in list.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+                out.push_str(&format!(
+                    "CREATE EXTENSION IF NOT EXISTS {};\n",
+                    quote_ident(e)
+                ));
+            }
+        } else if (line.starts_with("CREATE DOMAIN ")
+            || line.starts_with("CREATE TYPE ")
+            || line.starts_with("CREATE SEQUENCE "))
+            && plumb_sql::parses(line)
+        {
+            types_sql.push_str(line);
+            types_sql.push('\n');
+        }
+    }
     let schemas: BTreeSet<&str> = p
         .tables
         .iter()
@@ -1170,6 +1229,7 @@ pub fn to_ddl(text: &str) -> Result<String, DbmlError> {
             quote_ident(s)
         ));
     }
+    out.push_str(&types_sql);
     let enum_names: BTreeSet<String> = p
         .enums
         .iter()
@@ -1221,11 +1281,21 @@ pub fn to_ddl(text: &str) -> Result<String, DbmlError> {
                 .unwrap_or_default()
                 .trim_end_matches("[]")
                 .to_ascii_lowercase();
-            if !PG_TYPES.contains(&base.as_str()) && !enum_names.contains(&base) {
+            // DBML takes any type name (domains, extension types such as `cube`); only the
+            // names other databases use, which PostgreSQL lacks, are refused with a hint.
+            if let Some(hint) = FOREIGN_TYPES
+                .iter()
+                .find(|(t, _)| *t == base)
+                .map(|(_, h)| *h)
+                .filter(|_| !enum_names.contains(&base))
+            {
                 return Err(DbmlError {
                     line: c.type_line.0,
                     column: c.type_line.1,
-                    message: format!("column {}: `{}` is not a PostgreSQL type; use one (text, bigint, timestamptz, ...) or declare an Enum", c.name, c.type_name),
+                    message: format!(
+                        "column {}: `{}` is not a PostgreSQL type; use {hint}, or declare an Enum of that name",
+                        c.name, c.type_name
+                    ),
                 });
             }
             let mut line = format!("    {} {}", quote_ident(&c.name), c.type_name);
@@ -1255,6 +1325,13 @@ pub fn to_ddl(text: &str) -> Result<String, DbmlError> {
                 .unwrap_or_default();
             lines.push(format!("    {name}PRIMARY KEY ({})", cols.join(", ")));
         }
+        for (name, expr) in &t.checks {
+            let name = name
+                .as_ref()
+                .map(|n| format!("CONSTRAINT {} ", quote_ident(n)))
+                .unwrap_or_default();
+            lines.push(format!("    {name}CHECK ({expr})"));
+        }
         out.push_str(&format!(
             "\nCREATE TABLE {tname} (\n{}\n);\n",
             lines.join(",\n")
@@ -1264,10 +1341,15 @@ pub fn to_ddl(text: &str) -> Result<String, DbmlError> {
                 .keys
                 .iter()
                 .map(|(k, expr)| {
-                    if *expr {
-                        format!("({k})")
-                    } else {
+                    // An index element as written (`lower(email)`, `name gin_trgm_ops`,
+                    // `created_at DESC`) when PostgreSQL takes it so; otherwise an expression
+                    // in parentheses.
+                    if !*expr {
                         quote_ident(k)
+                    } else if plumb_sql::parses(&format!("CREATE INDEX i ON t ({k})")) {
+                        k.clone()
+                    } else {
+                        format!("({k})")
                     }
                 })
                 .collect();
@@ -1281,8 +1363,21 @@ pub fn to_ddl(text: &str) -> Result<String, DbmlError> {
                 .as_ref()
                 .map(|m| format!(" USING {m}"))
                 .unwrap_or_default();
+            // A note holding `INCLUDE (...)` and/or `WHERE ...` (as plumb writes what DBML has
+            // no syntax for) completes the index.
+            let tail = i
+                .note
+                .as_deref()
+                .map(str::trim)
+                .filter(|n| {
+                    let upper = n.to_ascii_uppercase();
+                    (upper.starts_with("INCLUDE") || upper.starts_with("WHERE"))
+                        && plumb_sql::parses(&format!("CREATE INDEX i ON t (x) {n}"))
+                })
+                .map(|n| format!(" {n}"))
+                .unwrap_or_default();
             out.push_str(&format!(
-                "CREATE {}INDEX {name}ON {tname}{method} ({});\n",
+                "CREATE {}INDEX {name}ON {tname}{method} ({}){tail};\n",
                 if i.unique { "UNIQUE " } else { "" },
                 keys.join(", ")
             ));

@@ -4,6 +4,7 @@
 //! Output is deterministic: objects in name order, columns in table order.
 
 use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use plumb_catalog::{Catalog, Column, ConstraintKind, FkAction, Identity, QualifiedName, Table};
@@ -86,6 +87,79 @@ fn dbml_default(expr: &str) -> String {
     format!("`{}`", e.replace('`', "\\`"))
 }
 
+/// A constraint's name and expression.
+type NamedExpr<'a> = (&'a str, &'a str);
+
+/// A qualified type name as SQL (`public` left out).
+fn type_sql(name: &QualifiedName) -> String {
+    if name.schema == plumb_catalog::DEFAULT_SCHEMA {
+        plumb_catalog::quote_ident(&name.name)
+    } else {
+        format!(
+            "{}.{}",
+            plumb_catalog::quote_ident(&name.schema),
+            plumb_catalog::quote_ident(&name.name)
+        )
+    }
+}
+
+/// `smallserial` / `serial` / `bigserial` for a column whose default takes the next value of a
+/// sequence the column owns and named as PostgreSQL names a serial's sequence.
+fn serial_type(
+    catalog: &Catalog,
+    uses: &HashMap<&str, usize>,
+    t: &Table,
+    c: &plumb_catalog::Column,
+) -> Option<&'static str> {
+    let d = c.default.as_deref()?;
+    // Partitions and other tables that share the sequence need it made on its own.
+    if uses.get(d).copied().unwrap_or(0) > 1 {
+        return None;
+    }
+    let seq = catalog.sequences.values().find(|s| {
+        s.owned_by
+            .as_ref()
+            .is_some_and(|(tb, col)| *tb == t.name && *col == c.name)
+    })?;
+    let spelled = if seq.name.schema == plumb_catalog::DEFAULT_SCHEMA {
+        plumb_catalog::quote_ident(&seq.name.name)
+    } else {
+        format!(
+            "{}.{}",
+            plumb_catalog::quote_ident(&seq.name.schema),
+            plumb_catalog::quote_ident(&seq.name.name)
+        )
+    };
+    let named_so = seq.name.name == format!("{}_{}_seq", t.name.name, c.name);
+    if d != format!("nextval('{spelled}')") || !named_so || c.identity.is_some() {
+        return None;
+    }
+    match c.type_name.as_str() {
+        "int2" => Some("smallserial"),
+        "int4" => Some("serial"),
+        "int8" => Some("bigserial"),
+        _ => None,
+    }
+}
+
+/// Whether an expression calls a function the schema defines (not a built-in).
+fn calls_schema_function(catalog: &Catalog, expr: &str) -> bool {
+    let Some(e) = plumb_sql::canon::parse_expr(expr) else {
+        return false;
+    };
+    let Some(node) = e.node.as_ref() else {
+        return false;
+    };
+    let mut called = plumb_sql::ast::func_calls(node);
+    if let plumb_sql::NodeEnum::FuncCall(f) = node {
+        called.push(plumb_sql::ast::func_name(f));
+    }
+    called.iter().any(|c| {
+        let name = c.rsplit('.').next().unwrap_or(c);
+        catalog.functions.values().any(|f| f.name.name == name)
+    })
+}
+
 /// ` [a, b]` for DBML settings, or nothing when there are none.
 fn settings_suffix(settings: &[String]) -> String {
     if settings.is_empty() {
@@ -121,6 +195,109 @@ fn single_column_pk(t: &Table) -> Option<&str> {
 /// indexes, notes, and refs with their actions.
 pub fn render_dbml(catalog: &Catalog) -> String {
     let mut out = String::new();
+    // DBML has no extensions: the Project note lists them (`plumb schema import` creates them),
+    // so operator classes and types they provide load again.
+    let extensions: Vec<&str> = catalog
+        .extensions
+        .keys()
+        .map(String::as_str)
+        .filter(|e| *e != "plpgsql")
+        .collect();
+    // Domains and composite types, which DBML has no syntax for, go in the note as the SQL
+    // that creates them, for the same reason.
+    let mut project = Vec::new();
+    if !extensions.is_empty() {
+        project.push(format!("extensions: {}", extensions.join(", ")));
+    }
+    for d in catalog.domains.values() {
+        let mut sql = format!("CREATE DOMAIN {} AS {}", type_sql(&d.name), d.base_type);
+        if let Some(def) = &d.default {
+            let _ = write!(sql, " DEFAULT {def}");
+        }
+        if d.not_null {
+            sql.push_str(" NOT NULL");
+        }
+        for c in &d.checks {
+            let _ = write!(
+                sql,
+                " CONSTRAINT {} CHECK ({})",
+                plumb_catalog::quote_ident(&c.name),
+                c.expr
+            );
+        }
+        sql.push(';');
+        project.push(sql);
+    }
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for t in catalog.tables.values() {
+        for c in &t.columns {
+            if let Some(d) = c.default.as_deref().filter(|d| d.starts_with("nextval(")) {
+                *uses.entry(d).or_default() += 1;
+            }
+        }
+    }
+    // Sequences a column default names that no serial column stands for.
+    let serial_seqs: Vec<&QualifiedName> = catalog
+        .tables
+        .values()
+        .flat_map(|t| {
+            let uses = &uses;
+            t.columns
+                .iter()
+                .filter_map(move |c| serial_type(catalog, uses, t, c).map(|_| (t, c)))
+        })
+        .filter_map(|(t, c)| {
+            catalog
+                .sequences
+                .values()
+                .find(|s| {
+                    s.owned_by
+                        .as_ref()
+                        .is_some_and(|(tb, col)| *tb == t.name && *col == c.name)
+                })
+                .map(|s| &s.name)
+        })
+        .collect();
+    for q in catalog.sequences.values() {
+        let identity = q.owned_by.as_ref().is_some_and(|(t, c)| {
+            catalog
+                .table(t)
+                .and_then(|t| t.column(c))
+                .is_some_and(|c| c.identity.is_some())
+        });
+        if identity || serial_seqs.contains(&&q.name) {
+            continue;
+        }
+        project.push(format!(
+            "CREATE SEQUENCE {} AS {} INCREMENT {} MINVALUE {} MAXVALUE {} START {}{};",
+            type_sql(&q.name),
+            q.data_type,
+            q.increment,
+            q.min_value,
+            q.max_value,
+            q.start,
+            if q.cycle { " CYCLE" } else { "" }
+        ));
+    }
+    for c in catalog.composite_types.values() {
+        let attrs: Vec<String> = c
+            .attributes
+            .iter()
+            .map(|(n, t)| format!("{} {t}", plumb_catalog::quote_ident(n)))
+            .collect();
+        project.push(format!(
+            "CREATE TYPE {} AS ({});",
+            type_sql(&c.name),
+            attrs.join(", ")
+        ));
+    }
+    if !project.is_empty() {
+        let _ = writeln!(
+            out,
+            "Project schema {{\n  database_type: 'PostgreSQL'\n  Note: {}\n}}\n",
+            dbml_string(&project.join("\n"))
+        );
+    }
     for e in catalog.enums.values() {
         let _ = writeln!(out, "Enum {} {{", dbml_name(&e.name));
         for v in &e.values {
@@ -147,11 +324,10 @@ pub fn render_dbml(catalog: &Catalog) -> String {
             if pk == Some(c.name.as_str()) {
                 settings.push("pk".to_owned());
             }
-            if c.identity.is_some()
-                || c.default
-                    .as_deref()
-                    .is_some_and(|d| d.starts_with("nextval("))
-            {
+            // A column fed by a sequence it owns is written as the serial type that makes one
+            // (an identity column as `increment`, which the import makes an identity).
+            let serial = serial_type(catalog, &uses, t, c);
+            if c.identity.is_some() {
                 settings.push("increment".to_owned());
             }
             if c.not_null && pk != Some(c.name.as_str()) {
@@ -160,7 +336,11 @@ pub fn render_dbml(catalog: &Catalog) -> String {
             if single_column_unique(t, &c.name) {
                 settings.push("unique".to_owned());
             }
-            if let Some(d) = c.default.as_deref().filter(|d| !d.starts_with("nextval(")) {
+            if let Some(d) = c
+                .default
+                .as_deref()
+                .filter(|d| serial.is_none() || !d.starts_with("nextval("))
+            {
                 settings.push(format!("default: {}", dbml_default(d)));
             }
             if let Some(n) = &c.comment {
@@ -171,10 +351,11 @@ pub fn render_dbml(catalog: &Catalog) -> String {
                 out,
                 "  {} {}{settings}",
                 dbml_ident(&c.name),
-                dbml_type(&c.type_name)
+                serial.map_or_else(|| dbml_type(&c.type_name), str::to_owned)
             );
         }
         let mut index_lines = Vec::new();
+        let mut table_notes: Vec<String> = Vec::new();
         if let Some(k) = t.primary_key().filter(|k| k.columns.len() > 1) {
             let cols: Vec<String> = k.columns.iter().map(|c| dbml_ident(c)).collect();
             index_lines.push(format!("({}) [pk]", cols.join(", ")));
@@ -186,17 +367,37 @@ pub fn render_dbml(catalog: &Catalog) -> String {
             if i.unique && i.columns.len() == 1 && single_column_unique(t, &i.columns[0]) {
                 continue;
             }
+            // A key with a collation, operator class or order is written as the index element
+            // PostgreSQL takes (`name gin_trgm_ops`), in backticks.
             let cols: Vec<String> = i
                 .columns
                 .iter()
-                .map(|c| {
-                    if t.column(c).is_some() {
+                .enumerate()
+                .map(|(k, c)| {
+                    let suffix = i
+                        .key_options
+                        .get(k)
+                        .map(plumb_catalog::IndexKeyOptions::sql_suffix)
+                        .unwrap_or_default();
+                    if t.column(c).is_some() && suffix.is_empty() {
                         dbml_ident(c)
-                    } else {
+                    } else if t.column(c).is_some() {
+                        format!("`{}{suffix}`", plumb_catalog::quote_ident(c))
+                    } else if suffix.is_empty() {
                         format!("`{}`", c.replace('`', "\\`"))
+                    } else {
+                        format!("`({}){suffix}`", c.replace('`', "\\`"))
                     }
                 })
                 .collect();
+            if i.columns.iter().any(|c| calls_schema_function(catalog, c)) {
+                table_notes.push(format!(
+                    "Index {} calls the schema's functions (not in DBML): {}",
+                    i.name.name,
+                    i.columns.join(", ")
+                ));
+                continue;
+            }
             let key = if cols.len() == 1 {
                 cols[0].clone()
             } else {
@@ -209,8 +410,22 @@ pub fn render_dbml(catalog: &Catalog) -> String {
             if i.method != "btree" {
                 settings.push(format!("type: {}", i.method));
             }
+            // What DBML has no syntax for goes in the note as the SQL clause it is, which
+            // `plumb schema import` appends to the index.
+            let mut clauses = Vec::new();
+            if !i.include.is_empty() {
+                let inc: Vec<String> = i
+                    .include
+                    .iter()
+                    .map(|c| plumb_catalog::quote_ident(c))
+                    .collect();
+                clauses.push(format!("INCLUDE ({})", inc.join(", ")));
+            }
             if let Some(p) = &i.predicate {
-                settings.push(format!("note: {}", dbml_string(&format!("WHERE {p}"))));
+                clauses.push(format!("WHERE {p}"));
+            }
+            if !clauses.is_empty() {
+                settings.push(format!("note: {}", dbml_string(&clauses.join(" "))));
             }
             index_lines.push(format!("{key} [{}]", settings.join(", ")));
         }
@@ -221,8 +436,43 @@ pub fn render_dbml(catalog: &Catalog) -> String {
             }
             out.push_str("  }\n");
         }
+        // A check that calls a function of the schema cannot load without it, and DBML has no
+        // functions: it goes in the table's note instead.
+        let (checks, noted): (Vec<NamedExpr<'_>>, Vec<NamedExpr<'_>>) = t
+            .constraints
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ConstraintKind::Check { expr, .. } => Some((c.name.as_str(), expr.as_str())),
+                _ => None,
+            })
+            .partition(|(_, e)| !calls_schema_function(catalog, e));
+        if !noted.is_empty() {
+            let lines: Vec<String> = noted
+                .iter()
+                .map(|(n, e)| format!("CONSTRAINT {} CHECK ({e})", plumb_catalog::quote_ident(n)))
+                .collect();
+            table_notes.push(format!(
+                "Checks that call the schema's functions (not in DBML): {}",
+                lines.join("; ")
+            ));
+        }
+        if !checks.is_empty() {
+            out.push_str("\n  checks {\n");
+            for (name, expr) in checks {
+                let _ = writeln!(
+                    out,
+                    "    `{}` [name: {}]",
+                    expr.replace('`', "\\`"),
+                    dbml_string(name)
+                );
+            }
+            out.push_str("  }\n");
+        }
         if let Some(c) = &t.comment {
             let _ = writeln!(out, "\n  Note: {}", dbml_string(c));
+        }
+        for n in table_notes {
+            let _ = writeln!(out, "  // {}", n.replace('\n', " "));
         }
         out.push_str("}\n\n");
     }

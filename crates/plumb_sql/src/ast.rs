@@ -148,6 +148,35 @@ pub fn func_calls(node: &NodeEnum) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Exactly the names PostgreSQL's quote_ident quotes: keywords other than unreserved ones
+    /// (found on real schemas: `authorization`, `binary`), upper case and odd characters.
+    #[test]
+    fn quote_ident_quotes_what_postgresql_needs() {
+        for name in [
+            "authorization",
+            "binary",
+            "user",
+            "order",
+            "collation",
+            "similar",
+            "freeze",
+        ] {
+            assert_eq!(super::quote_ident(name), format!("\"{name}\""), "{name}");
+        }
+        for name in [
+            "name", "type", "value", "year", "data", "key", "action", "a_b1",
+        ] {
+            assert_eq!(super::quote_ident(name), name, "{name}");
+        }
+        assert_eq!(super::quote_ident("Name"), "\"Name\"");
+        assert_eq!(super::quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(
+            super::quote_ident("current_timestamp"),
+            "\"current_timestamp\""
+        );
+    }
+
     use super::*;
 
     fn first_type(sql: &str) -> String {
@@ -389,84 +418,22 @@ pub fn quote_ident(name: &str) -> String {
     }
 }
 
+/// Whether PostgreSQL needs the name quoted because it is a keyword that is not unreserved
+/// (`authorization`, `binary`, `user`, `order`), asked of PostgreSQL's own scanner and keyword
+/// table, as its `quote_ident` does. No keyword is longer than 17 bytes.
 fn is_reserved(name: &str) -> bool {
-    matches!(
-        name,
-        "user"
-            | "order"
-            | "group"
-            | "table"
-            | "select"
-            | "from"
-            | "where"
-            | "check"
-            | "column"
-            | "default"
-            | "primary"
-            | "references"
-            | "unique"
-            | "limit"
-            | "offset"
-            | "to"
-            | "end"
-            | "all"
-            | "and"
-            | "or"
-            | "not"
-            | "null"
-            | "true"
-            | "false"
-            | "on"
-            | "as"
-            | "desc"
-            | "asc"
-            | "case"
-            | "when"
-            | "then"
-            | "else"
-            | "create"
-            | "grant"
-            | "constraint"
-            | "foreign"
-            | "index"
-            | "into"
-            | "using"
-            | "with"
-            | "window"
-            | "analyse"
-            | "analyze"
-            | "array"
-            | "both"
-            | "cast"
-            | "collate"
-            | "current_date"
-            | "current_role"
-            | "current_time"
-            | "current_timestamp"
-            | "current_user"
-            | "deferrable"
-            | "distinct"
-            | "do"
-            | "except"
-            | "fetch"
-            | "for"
-            | "having"
-            | "in"
-            | "initially"
-            | "intersect"
-            | "lateral"
-            | "leading"
-            | "localtime"
-            | "localtimestamp"
-            | "only"
-            | "placing"
-            | "returning"
-            | "session_user"
-            | "some"
-            | "symmetric"
-            | "trailing"
-            | "union"
-            | "variadic"
-            | "any"
-    )
+    use pg_query::protobuf::KeywordKind;
+    if name.len() > 17 {
+        return false;
+    }
+    match pg_query::scan_tokens(name) {
+        Ok(tokens) => {
+            tokens.len() == 1
+                && !matches!(
+                    KeywordKind::try_from(tokens[0].keyword_kind),
+                    Ok(KeywordKind::NoKeyword | KeywordKind::UnreservedKeyword)
+                )
+        }
+        Err(_) => true,
+    }
 }
