@@ -234,6 +234,10 @@ impl<'a> Resolver<'a> {
     /// `None` when the path resolves every name as the default one does (to `public`), so
     /// nothing needs rewriting.
     fn new(catalog: &'a Catalog, session: &'a Session) -> Option<Resolver<'a>> {
+        // The usual case, on every statement of every migration: nothing to resolve.
+        if matches!(session.path(), [user, public] if user == "$user" && public == DEFAULT_SCHEMA) {
+            return None;
+        }
         let schemas: Vec<&str> = session
             .path()
             .iter()

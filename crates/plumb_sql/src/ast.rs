@@ -423,10 +423,19 @@ pub fn quote_ident(name: &str) -> String {
 /// table, as its `quote_ident` does. No keyword is longer than 17 bytes.
 fn is_reserved(name: &str) -> bool {
     use pg_query::protobuf::KeywordKind;
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        // Names repeat (a column per finding, fix and rollback): ask the scanner once each.
+        static SEEN: RefCell<HashMap<String, bool>> = RefCell::new(HashMap::new());
+    }
     if name.len() > 17 {
         return false;
     }
-    match pg_query::scan_tokens(name) {
+    if let Some(known) = SEEN.with(|s| s.borrow().get(name).copied()) {
+        return known;
+    }
+    let reserved = match pg_query::scan_tokens(name) {
         Ok(tokens) => {
             tokens.len() == 1
                 && !matches!(
@@ -435,5 +444,14 @@ fn is_reserved(name: &str) -> bool {
                 )
         }
         Err(_) => true,
-    }
+    };
+    SEEN.with(|s| {
+        let mut s = s.borrow_mut();
+        // Bounded: a schema of a million distinct short names would not keep them all.
+        if s.len() > 100_000 {
+            s.clear();
+        }
+        s.insert(name.to_owned(), reserved);
+    });
+    reserved
 }

@@ -72,39 +72,118 @@ impl Rule for MissingPrimaryKey {
                 format!("{table} has no primary key"),
             );
             f.help = "Add a primary key".to_owned();
-            // A standalone unique index on NOT NULL plain columns can become the key in place.
-            let candidate = cx.indexes_of(&t.name).iter().find(|i| {
+            // A unique index on NOT NULL plain columns can become the key in place: a
+            // standalone one directly, a UNIQUE constraint's through a copy built concurrently
+            // (ADD PRIMARY KEY USING INDEX takes no index a constraint owns). Columns proven
+            // NOT NULL by a validated CHECK count too: the key sets NOT NULL without a scan.
+            let not_null = |c: &str| {
+                t.column(c).is_some_and(|col| col.not_null) || t.has_valid_not_null_check(c)
+            };
+            let usable = |i: &&&plumb_catalog::Index| {
                 i.unique
                     && i.valid
                     && i.method == "btree"
                     && i.predicate.is_none()
                     && i.include.is_empty()
-                    && !cx.backs_constraint(i)
+                    && i.key_options.is_empty()
+                    && i.parent.is_none()
                     && i.columns
                         .iter()
-                        .all(|c| t.column(c).is_some_and(|col| col.not_null))
-            });
+                        .all(|c| t.column(c).is_some() && not_null(c))
+            };
+            let indexes = cx.indexes_of(&t.name);
+            let standalone = indexes
+                .iter()
+                .filter(usable)
+                .find(|i| !cx.backs_constraint(i));
+            let of_constraint = indexes
+                .iter()
+                .filter(usable)
+                .find(|i| cx.backs_constraint(i));
+            // A table that can hold one row at most (a settings row, with a unique index on a
+            // constant) or that holds one now (live statistics) gains little from a key.
+            let constant = |c: &String| {
+                t.column(c).is_none()
+                    && plumb_sql::canon::parse_expr(c)
+                        .is_some_and(|e| plumb_sql::canon::column_refs(&e).is_empty())
+            };
+            let single_row = indexes
+                .iter()
+                .any(|i| i.unique && !i.columns.is_empty() && i.columns.iter().all(constant))
+                || t.stats
+                    .as_ref()
+                    .and_then(|s| s.estimated_rows)
+                    .is_some_and(|n| n <= 1);
+            if single_row {
+                f.severity = plumb_diagnostics::Severity::Low;
+                f.notes.push(
+                    "the table holds at most one row: replication and row updates need a key all the same, but little is at stake".to_owned(),
+                );
+            }
             let pkey = format!("{}_pkey", t.name.name);
+            // ADD PRIMARY KEY USING INDEX is refused on a partitioned table.
+            let candidate = standalone
+                .or(of_constraint)
+                .filter(|_| t.kind != plumb_catalog::TableKind::Partitioned);
+            if candidate.is_some() {
+                // A unique index on NOT NULL columns already keys the rows: what is missing is
+                // the declaration (logical replication needs it, or REPLICA IDENTITY USING INDEX).
+                f.severity = plumb_diagnostics::Severity::Low;
+            }
             f.fix = Some(if let Some(i) = candidate {
                 f.notes.push(format!(
                     "unique index {} on NOT NULL columns ({}) can become the primary key",
                     table_sql(&i.name),
                     i.columns.join(", ")
                 ));
-                fix(
-                    "Promote the unique index to the primary key",
-                    format!(
-                        "ALTER TABLE {table} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {};",
-                        ident(&pkey),
-                        ident(&i.name.name)
-                    ),
-                    Some(format!(
-                        "ALTER TABLE {table} DROP CONSTRAINT {};\n{}",
-                        ident(&pkey),
-                        crate::fix::create_index_sql(cx.catalog, i)
-                    )),
-                    Applicability::Safe,
-                )
+                let backs = cx.backs_constraint(i);
+                let copy = cx
+                    .catalog
+                    .choose_relation_name(&t.name.schema, &pkey, "", "idx");
+                let cols: Vec<String> = i.columns.iter().map(|c| ident(c)).collect();
+                let (sql, rollback) = if backs {
+                    (
+                        format!(
+                            "CREATE UNIQUE INDEX CONCURRENTLY {} ON {table} ({});\nALTER TABLE {table} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {};",
+                            ident(&copy.name),
+                            cols.join(", "),
+                            ident(&pkey),
+                            ident(&copy.name)
+                        ),
+                        format!("ALTER TABLE {table} DROP CONSTRAINT {};", ident(&pkey)),
+                    )
+                } else {
+                    (
+                        format!(
+                            "ALTER TABLE {table} ADD CONSTRAINT {} PRIMARY KEY USING INDEX {};",
+                            ident(&pkey),
+                            ident(&i.name.name)
+                        ),
+                        format!(
+                            "ALTER TABLE {table} DROP CONSTRAINT {};\n{}",
+                            ident(&pkey),
+                            crate::fix::create_index_sql(cx.catalog, i)
+                        ),
+                    )
+                };
+                // The key makes its columns NOT NULL: those only a CHECK proved get it back.
+                let mut rollback = rollback;
+                for c in i
+                    .columns
+                    .iter()
+                    .filter(|c| t.column(c).is_some_and(|col| !col.not_null))
+                {
+                    rollback.push_str(&format!(
+                        "\nALTER TABLE {table} ALTER COLUMN {} DROP NOT NULL;",
+                        ident(c)
+                    ));
+                }
+                let title = if backs {
+                    "Build a copy of the UNIQUE constraint's index concurrently and promote it to the primary key"
+                } else {
+                    "Promote the unique index to the primary key"
+                };
+                fix(title, sql, Some(rollback), Applicability::Safe)
             } else if t.kind == plumb_catalog::TableKind::Partitioned {
                 // Identity columns cannot be added to a partitioned table, and its primary key
                 // must contain the partition key: a sequence default and a composite key.

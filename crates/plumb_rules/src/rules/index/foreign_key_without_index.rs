@@ -105,7 +105,22 @@ impl Rule for ForeignKeyWithoutIndex {
                         .push(format!("{} has about {rows} rows", table_sql(&t.name)));
                     if rows >= LARGE_CHILD_ROWS {
                         f.severity = f.severity.max(Severity::High);
+                    } else if rows < SMALL_CHILD_ROWS {
+                        // A scan of a few thousand rows per parent delete costs little.
+                        f.severity = Severity::Low;
                     }
+                } else if cx.catalog.table(references).is_some_and(looks_like_lookup)
+                    && references != &t.name
+                {
+                    // Without statistics: a key into a lookup table (a few columns, a name or
+                    // code) is checked only when a lookup row is deleted or re-keyed, which is
+                    // rare. With --db the child's size decides.
+                    f.severity = Severity::Low;
+                    f.notes.push(format!(
+                        "{} looks like a lookup table: its rows are rarely deleted, and only then is {} scanned",
+                        table_sql(references),
+                        table_sql(&t.name)
+                    ));
                 }
                 f.fix = Some(index_fix(cx, t, &fk.columns));
                 out.push(f);
@@ -189,4 +204,21 @@ fn only_not_null(predicate: &str, columns: &[String]) -> bool {
         }
     }
     plumb_sql::canon::parse_expr(predicate).is_some_and(|e| walk(&e, columns))
+}
+
+/// Below this many rows, a scan of the referencing table per parent delete is cheap.
+const SMALL_CHILD_ROWS: i64 = 10_000;
+
+/// Whether a table reads as a lookup (enum-like) table: a handful of columns, one of them a
+/// name, code, label or title, and no foreign key to another table.
+fn looks_like_lookup(t: &Table) -> bool {
+    let named = t.columns.iter().any(|c| {
+        crate::rules::types::float_for_money::words(&c.name)
+            .iter()
+            .any(|w| matches!(w.as_str(), "name" | "code" | "label" | "title" | "slug"))
+    });
+    let foreign = t.foreign_keys().any(|k| {
+        !matches!(&k.kind, ConstraintKind::ForeignKey { references, .. } if *references == t.name)
+    });
+    t.columns.len() <= 7 && named && !foreign
 }

@@ -55,7 +55,9 @@ const SECRET: &[(&str, Severity)] = &[
     ("passwd", Severity::Low),
     ("pwd", Severity::Low),
     ("token", Severity::Low),
-    ("secret", Severity::Medium),
+    // Alone, `secret` names URL tokens and one-time seeds as often as credentials: plumb never
+    // reads values to tell, so it stays low; `secret_key`, `client_secret` rank higher.
+    ("secret", Severity::Low),
     ("apikey", Severity::Medium),
     ("ssn", Severity::Medium),
     ("cvv", Severity::High),
@@ -187,6 +189,32 @@ impl Rule for PlaintextSecretColumn {
                             "SELECT count(*) AS not_hashed FROM {table} WHERE {col} IS NOT NULL AND {col} !~ '^\\$(2[abxy]?|argon2(id|i|d)|scrypt|pbkdf2[-_a-z0-9]*|[156])\\$';"
                         ),
                         None,
+                        Applicability::DisplayOnly,
+                    ));
+                } else if words(&c.name)
+                    .iter()
+                    .any(|w| matches!(w.as_str(), "totp" | "otp" | "mfa" | "2fa" | "hotp"))
+                {
+                    // A one-time-password seed is read back to check codes: a hash would break
+                    // sign-in, encryption does not.
+                    let encrypted = ident(&format!("{}_encrypted", c.name));
+                    // The rollback removes pgcrypto only when the fix installed it.
+                    let has_pgcrypto = cx.catalog.extensions.contains_key("pgcrypto");
+                    let (create_ext, drop_ext) = if has_pgcrypto {
+                        ("", "")
+                    } else {
+                        (
+                            "CREATE EXTENSION IF NOT EXISTS pgcrypto;\n",
+                            "\nDROP EXTENSION IF EXISTS pgcrypto;",
+                        )
+                    };
+                    f.help = "Encrypt the seed (the application reads it back to check codes, so a hash would not do)".to_owned();
+                    f.fix = Some(fix(
+                        "Add an encrypted copy of the seed (pgcrypto; the key comes from the application's setting)",
+                        format!(
+                            "{create_ext}ALTER TABLE {table} ADD COLUMN {encrypted} bytea;\nUPDATE {table} SET {encrypted} = pgp_sym_encrypt({col}, current_setting('app.secret_key')) WHERE {col} IS NOT NULL;"
+                        ),
+                        Some(format!("ALTER TABLE {table} DROP COLUMN {encrypted};{drop_ext}")),
                         Applicability::DisplayOnly,
                     ));
                 } else {

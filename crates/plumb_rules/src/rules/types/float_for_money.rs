@@ -48,11 +48,23 @@ const MONEY_WORDS: &[&str] = &[
     "subtotal", "payment", "refund", "wage",
 ];
 
+/// Words that make a money word a rate (`tax_rate`, `discount_percent`): a fraction, not an
+/// amount, which two decimals would truncate.
+const RATE_WORDS: &[&str] = &[
+    "rate",
+    "rates",
+    "percent",
+    "percentage",
+    "pct",
+    "ratio",
+    "factor",
+];
+
 /// Whether a column name reads as a money amount (`unit_price`, `totalAmount`, `fee_usd`).
 pub(crate) fn money_like(name: &str) -> bool {
-    words(name)
-        .iter()
-        .any(|w| MONEY_WORDS.contains(&w.as_str()))
+    let w = words(name);
+    w.iter().any(|w| MONEY_WORDS.contains(&w.as_str()))
+        && !w.iter().any(|w| RATE_WORDS.contains(&w.as_str()))
 }
 
 /// The lower-case words of an identifier, split at non-alphanumerics and camelCase humps.
