@@ -209,16 +209,64 @@ fn only_not_null(predicate: &str, columns: &[String]) -> bool {
 /// Below this many rows, a scan of the referencing table per parent delete is cheap.
 const SMALL_CHILD_ROWS: i64 = 10_000;
 
-/// Whether a table reads as a lookup (enum-like) table: a handful of columns, one of them a
-/// name, code, label or title, and no foreign key to another table.
+/// Whether a table reads as a lookup (enum-like) table: a handful of columns that are all keys,
+/// names, descriptions, ordering, a parent, flags or audit times (`id, name, parent,
+/// child_order, description`), one of them a name, code, label or title, and no foreign key to
+/// another table. A price, a quantity or any other data makes it an entity.
 fn looks_like_lookup(t: &Table) -> bool {
-    let named = t.columns.iter().any(|c| {
-        crate::rules::types::float_for_money::words(&c.name)
+    const NAMES: &[&str] = &["name", "code", "label", "title", "slug"];
+    const VOCABULARY: &[&str] = &[
+        "id",
+        "gid",
+        "uuid",
+        "key",
+        "name",
+        "code",
+        "label",
+        "title",
+        "slug",
+        "description",
+        "comment",
+        "note",
+        "notes",
+        "parent",
+        "child",
+        "order",
+        "sort",
+        "position",
+        "ordinal",
+        "rank",
+        "priority",
+        "is",
+        "enabled",
+        "active",
+        "visible",
+        "hidden",
+        "deprecated",
+        "created",
+        "updated",
+        "modified",
+        "last",
+        "update",
+        "at",
+        "on",
+        "color",
+        "icon",
+    ];
+    let words = |c: &plumb_catalog::Column| crate::rules::types::float_for_money::words(&c.name);
+    let named = t
+        .columns
+        .iter()
+        .any(|c| words(c).iter().any(|w| NAMES.contains(&w.as_str())));
+    // The table's own name may prefix its columns (`category_id` of `category`).
+    let own = crate::rules::types::float_for_money::words(&t.name.name);
+    let all_lookup = t.columns.iter().all(|c| {
+        words(c)
             .iter()
-            .any(|w| matches!(w.as_str(), "name" | "code" | "label" | "title" | "slug"))
+            .all(|w| VOCABULARY.contains(&w.as_str()) || own.contains(w))
     });
     let foreign = t.foreign_keys().any(|k| {
         !matches!(&k.kind, ConstraintKind::ForeignKey { references, .. } if *references == t.name)
     });
-    t.columns.len() <= 7 && named && !foreign
+    t.columns.len() <= 8 && named && all_lookup && !foreign
 }
