@@ -109,8 +109,10 @@ impl Rule for ForeignKeyWithoutIndex {
                         // A scan of a few thousand rows per parent delete costs little.
                         f.severity = Severity::Low;
                     }
-                } else if cx.catalog.table(references).is_some_and(looks_like_lookup)
-                    && references != &t.name
+                } else if cx
+                    .catalog
+                    .table(references)
+                    .is_some_and(|r| looks_like_lookup(cx.catalog, r))
                 {
                     // Without statistics: a key into a lookup table (a few columns, a name or
                     // code) is checked only when a lookup row is deleted or re-keyed, which is
@@ -209,12 +211,12 @@ fn only_not_null(predicate: &str, columns: &[String]) -> bool {
 /// Below this many rows, a scan of the referencing table per parent delete is cheap.
 const SMALL_CHILD_ROWS: i64 = 10_000;
 
-/// Whether a table reads as a lookup (enum-like) table: a handful of columns that are all keys,
+/// Whether a table's columns read as a lookup (enum-like) table's: a handful, all keys,
 /// names, descriptions, ordering, a parent, flags or audit times (`id, name, parent,
-/// child_order, description`), one of them a name, code, label or title, and no foreign key to
-/// another table. A price, a quantity or any other data makes it an entity.
-fn looks_like_lookup(t: &Table) -> bool {
-    const NAMES: &[&str] = &["name", "code", "label", "title", "slug"];
+/// child_order, description`), one of them a name, code, label or title. A price, a quantity or
+/// any other data makes it an entity.
+fn lookup_shape(t: &Table) -> bool {
+    const NAMES: &[&str] = &["name", "code", "label", "title", "slug", "value"];
     const VOCABULARY: &[&str] = &[
         "id",
         "gid",
@@ -252,6 +254,9 @@ fn looks_like_lookup(t: &Table) -> bool {
         "on",
         "color",
         "icon",
+        "value",
+        "free",
+        "text",
     ];
     let words = |c: &plumb_catalog::Column| crate::rules::types::float_for_money::words(&c.name);
     let named = t
@@ -265,8 +270,17 @@ fn looks_like_lookup(t: &Table) -> bool {
             .iter()
             .all(|w| VOCABULARY.contains(&w.as_str()) || own.contains(w))
     });
-    let foreign = t.foreign_keys().any(|k| {
-        !matches!(&k.kind, ConstraintKind::ForeignKey { references, .. } if *references == t.name)
-    });
-    t.columns.len() <= 8 && named && all_lookup && !foreign
+    t.columns.len() <= 8 && named && all_lookup
+}
+
+/// A lookup table ([`lookup_shape`]) whose foreign keys, if any, point at itself (a tree of
+/// types) or at other lookup tables (allowed values of a type).
+fn looks_like_lookup(catalog: &plumb_catalog::Catalog, t: &Table) -> bool {
+    lookup_shape(t)
+        && t.foreign_keys().all(|k| match &k.kind {
+            ConstraintKind::ForeignKey { references, .. } => {
+                *references == t.name || catalog.table(references).is_some_and(lookup_shape)
+            }
+            _ => true,
+        })
 }
