@@ -800,7 +800,8 @@ impl Catalog {
         Applied::Changed
     }
 
-    fn children_of(&self, table: &QualifiedName) -> Vec<QualifiedName> {
+    /// The partitions of a table (none for a regular table).
+    pub(crate) fn children_of(&self, table: &QualifiedName) -> Vec<QualifiedName> {
         // Only a partitioned table has partitions: skip the scan of every table for the rest
         // (it made a file of ALTER TABLEs quadratic). A table already removed is scanned for.
         if self

@@ -13,31 +13,15 @@
 
 use std::sync::Arc;
 
-use crate::model::{Catalog, Constraint, ConstraintKind, Index, QualifiedName, TableKind};
+use crate::model::{Catalog, Constraint, ConstraintKind, Index, QualifiedName};
 
 impl Catalog {
-    /// The partitions of a partitioned table (none for any other table).
-    pub(crate) fn partitions_of(&self, table: &QualifiedName) -> Vec<QualifiedName> {
-        if self
-            .tables
-            .get(table)
-            .is_none_or(|t| t.kind != TableKind::Partitioned)
-        {
-            return Vec::new();
-        }
-        self.tables
-            .values()
-            .filter(|t| t.partition_of.as_ref() == Some(table))
-            .map(|t| t.name.clone())
-            .collect()
-    }
-
     /// Every partition below a partitioned table, at any depth.
     pub(crate) fn all_partitions_of(&self, table: &QualifiedName) -> Vec<QualifiedName> {
-        let mut out = self.partitions_of(table);
+        let mut out = self.children_of(table);
         let mut i = 0;
         while i < out.len() {
-            let below = self.partitions_of(&out[i]);
+            let below = self.children_of(&out[i]);
             out.extend(below);
             i += 1;
         }
@@ -50,7 +34,7 @@ impl Catalog {
         let Some(table) = self.indexes.get(index).map(|i| i.table.clone()) else {
             return;
         };
-        for child in self.partitions_of(&table) {
+        for child in self.children_of(&table) {
             self.index_partition(index, &child, None);
         }
     }
@@ -141,7 +125,7 @@ impl Catalog {
             name
         };
         // A partition that is itself partitioned passes the index on.
-        for grandchild in self.partitions_of(child) {
+        for grandchild in self.children_of(child) {
             let backs = constraint.and_then(|_| {
                 self.table(child)
                     .and_then(|t| t.constraint(&name.name))
@@ -162,7 +146,7 @@ impl Catalog {
         else {
             return;
         };
-        for child in self.partitions_of(table) {
+        for child in self.children_of(table) {
             self.constrain_partition(table, &child, &c);
         }
     }
@@ -198,7 +182,7 @@ impl Catalog {
                         ..c.clone()
                     });
                 }
-                for grandchild in self.partitions_of(child) {
+                for grandchild in self.children_of(child) {
                     if let Some(k) = self.table(child).and_then(|t| {
                         t.constraints
                             .iter()
@@ -316,7 +300,7 @@ impl Catalog {
 
     /// Dropping a constraint of a partitioned table drops its clones on the partitions.
     pub(crate) fn drop_constraint_clones(&mut self, table: &QualifiedName, c: &Constraint) {
-        for child in self.partitions_of(table) {
+        for child in self.children_of(table) {
             let clone = self.table(&child).and_then(|t| {
                 t.constraints
                     .iter()

@@ -92,8 +92,10 @@ impl Session {
             },
             NodeEnum::VariableSetStmt(v) => self.set(v),
             NodeEnum::SelectStmt(s) => {
-                for (value, local) in set_config_calls(s) {
-                    self.assign(split_identifiers(value), local);
+                for (value, local) in plumb_sql::ast::set_config_calls(s, "search_path") {
+                    if let Some(value) = plumb_sql::ast::str_const(value) {
+                        self.assign(split_identifiers(value), local);
+                    }
                 }
             }
             _ => {}
@@ -148,32 +150,6 @@ impl Session {
             self.local = None;
         }
     }
-}
-
-/// `set_config('search_path', value, is_local)` calls in a `SELECT`'s target list.
-fn set_config_calls(s: &protobuf::SelectStmt) -> Vec<(&str, bool)> {
-    let mut out = Vec::new();
-    for t in &s.target_list {
-        let Some(NodeEnum::ResTarget(rt)) = t.node.as_ref() else {
-            continue;
-        };
-        let Some(NodeEnum::FuncCall(f)) = rt.val.as_deref().and_then(|v| v.node.as_ref()) else {
-            continue;
-        };
-        if plumb_sql::ast::func_name(f) != "set_config" || f.args.len() != 3 {
-            continue;
-        }
-        if plumb_sql::ast::str_const(&f.args[0]) != Some("search_path") {
-            continue;
-        }
-        let Some(value) = plumb_sql::ast::str_const(&f.args[1]) else {
-            continue;
-        };
-        let local = matches!(f.args[2].node.as_ref(), Some(NodeEnum::AConst(c))
-            if matches!(c.val, Some(protobuf::a_const::Val::Boolval(ref b)) if b.boolval));
-        out.push((value, local));
-    }
-    out
 }
 
 /// A list setting's text split into identifiers the way PostgreSQL's `SplitIdentifierString`

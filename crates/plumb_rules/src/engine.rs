@@ -972,21 +972,8 @@ fn set_setting(
 
 /// `SELECT set_config('lock_timeout', '5s', is_local)`.
 fn handle_set_config(s: &protobuf::SelectStmt, tx: &mut TxState) {
-    for t in &s.target_list {
-        let Some(NodeEnum::ResTarget(rt)) = t.node.as_ref() else {
-            continue;
-        };
-        let Some(NodeEnum::FuncCall(f)) = rt.val.as_deref().and_then(|v| v.node.as_ref()) else {
-            continue;
-        };
-        if plumb_sql::ast::func_name(f) != "set_config" || f.args.len() != 3 {
-            continue;
-        }
-        if plumb_sql::ast::str_const(&f.args[0]) != Some("lock_timeout") {
-            continue;
-        }
-        let on = timeout_value_on(&f.args[1..2]);
-        let local = matches!(f.args[2].node.as_ref(), Some(NodeEnum::AConst(c)) if matches!(c.val, Some(protobuf::a_const::Val::Boolval(ref b)) if b.boolval));
+    for (value, local) in plumb_sql::ast::set_config_calls(s, "lock_timeout") {
+        let on = timeout_value_on(std::slice::from_ref(value));
         set_setting(
             tx.in_tx,
             local,

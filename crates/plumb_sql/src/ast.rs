@@ -29,6 +29,31 @@ pub fn int_const(node: &Node) -> Option<i64> {
     }
 }
 
+/// The `set_config(setting, value, is_local)` calls of a `SELECT`'s target list for one
+/// setting (`SELECT pg_catalog.set_config('search_path', '', false)`): each value and whether
+/// it is local to the transaction.
+pub fn set_config_calls<'a>(s: &'a protobuf::SelectStmt, setting: &str) -> Vec<(&'a Node, bool)> {
+    let mut out = Vec::new();
+    for t in &s.target_list {
+        let Some(NodeEnum::ResTarget(rt)) = t.node.as_ref() else {
+            continue;
+        };
+        let Some(NodeEnum::FuncCall(f)) = rt.val.as_deref().and_then(|v| v.node.as_ref()) else {
+            continue;
+        };
+        if func_name(f) != "set_config" || f.args.len() != 3 {
+            continue;
+        }
+        if str_const(&f.args[0]) != Some(setting) {
+            continue;
+        }
+        let local = matches!(f.args[2].node.as_ref(), Some(NodeEnum::AConst(c))
+            if matches!(c.val, Some(protobuf::a_const::Val::Boolval(ref b)) if b.boolval));
+        out.push((&f.args[1], local));
+    }
+    out
+}
+
 /// A string constant (`A_Const` string).
 pub fn str_const(node: &Node) -> Option<&str> {
     match node.node.as_ref()? {
@@ -60,10 +85,18 @@ pub fn type_name(t: &protobuf::TypeName) -> String {
 /// `base` followed by the type's modifiers (`(10,2)`, unless `mods` is false: an interval's
 /// modifiers are its fields) and array bounds (`[]`).
 fn with_modifiers(mut out: String, t: &protobuf::TypeName, mods: bool) -> String {
+    // Extension types take words too: `geometry(Polygon, 4326)` (kept as the parser folds them,
+    // which is how a live type's text reads once parsed the same way).
     let values: Vec<String> = t
         .typmods
         .iter()
-        .map(|m| int_const(m).map_or_else(|| "?".to_owned(), |v| v.to_string()))
+        .map(|m| {
+            int_const(m)
+                .map(|v| v.to_string())
+                .or_else(|| column_ref_name(m))
+                .or_else(|| str_const(m).map(|s| format!("'{}'", s.replace('\'', "''"))))
+                .unwrap_or_else(|| "?".to_owned())
+        })
         .collect();
     if mods && !values.is_empty() {
         out.push('(');
@@ -148,6 +181,24 @@ pub fn func_calls(node: &NodeEnum) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+
+    /// An extension type's word modifiers survive (`geometry(Polygon,4326)` was `geometry(?,4326)`).
+    #[test]
+    fn type_modifiers_keep_words() {
+        let parsed = crate::parse("CREATE TABLE t (g geometry(Polygon, 4326), n numeric(10,2))");
+        let Some(NodeEnum::CreateStmt(c)) = parsed.statements.first().map(|s| &s.node) else {
+            panic!("a CREATE TABLE");
+        };
+        let types: Vec<String> = c
+            .table_elts
+            .iter()
+            .filter_map(|e| match e.node.as_ref() {
+                Some(NodeEnum::ColumnDef(d)) => d.type_name.as_ref().map(super::type_name),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(types, ["geometry(polygon,4326)", "numeric(10,2)"]);
+    }
 
     /// Exactly the names PostgreSQL's quote_ident quotes: keywords other than unreserved ones
     /// (found on real schemas: `authorization`, `binary`), upper case and odd characters.
