@@ -393,6 +393,15 @@ impl Parser {
         matches!(self.peek(), Some(Token { tok: Tok::Punct(q), .. }) if *q == p)
     }
 
+    /// Whether the next tokens open a `word { ... }` block (`Indexes {`, `checks {`).
+    fn block_starts(&self, word: &str) -> bool {
+        self.is_word(word)
+            && self
+                .toks
+                .get(self.pos + 1)
+                .is_some_and(|t| t.tok == Tok::Punct("{"))
+    }
+
     fn is_word(&self, w: &str) -> bool {
         matches!(self.peek(), Some(Token { tok: Tok::Word(x), .. }) if x.eq_ignore_ascii_case(w))
     }
@@ -677,22 +686,12 @@ impl Parser {
             if self.peek().is_none() {
                 return self.error(format!("table {}: missing `}}`", table.name));
             }
-            if self.is_word("indexes")
-                && self
-                    .toks
-                    .get(self.pos + 1)
-                    .is_some_and(|t| t.tok == Tok::Punct("{"))
-            {
+            if self.block_starts("indexes") {
                 self.pos += 1;
                 self.indexes(&mut table)?;
                 continue;
             }
-            if self.is_word("checks")
-                && self
-                    .toks
-                    .get(self.pos + 1)
-                    .is_some_and(|t| t.tok == Tok::Punct("{"))
-            {
+            if self.block_starts("checks") {
                 self.pos += 1;
                 self.checks(&mut table)?;
                 continue;
