@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use imbl::OrdMap;
 use plumb_sql::ast::{self, quote_ident, strings};
-use plumb_sql::canon::canonical_expr;
+use plumb_sql::canon::{canonical_expr, canonical_expr_in};
 use plumb_sql::protobuf::{self, AlterTableType, ConstrType, Node, ObjectType};
 use plumb_sql::NodeEnum;
 
@@ -906,6 +906,30 @@ impl Catalog {
         self.table_mut(table)?.column_mut(column)
     }
 
+    /// An index key (or INCLUDE column) as canonical SQL: the column's name or the expression.
+    fn index_elem_sql(&self, table: &QualifiedName, n: &Node) -> Option<String> {
+        match node(n)? {
+            NodeEnum::IndexElem(e) => {
+                if e.name.is_empty() {
+                    e.expr.as_deref().and_then(|x| self.expr_on(table, x))
+                } else {
+                    Some(e.name.clone())
+                }
+            }
+            NodeEnum::String(s) => Some(s.sval.clone()),
+            _ => None,
+        }
+    }
+
+    /// The canonical SQL of an expression over a table's columns, casts judged by the
+    /// columns' types (see [`plumb_sql::canon::canonical_expr_in`]).
+    pub(crate) fn expr_on(&self, table: &QualifiedName, expr: &Node) -> Option<String> {
+        let t = self.table(table);
+        canonical_expr_in(expr, &|c: &str| {
+            t?.column(c).map(|c| c.type_name.to_string())
+        })
+    }
+
     fn add_constraint(
         &mut self,
         table: &QualifiedName,
@@ -932,7 +956,9 @@ impl Catalog {
                 .exclusions
                 .iter()
                 .filter_map(|e| match node(e) {
-                    Some(NodeEnum::List(l)) => l.items.first().and_then(index_elem_sql),
+                    Some(NodeEnum::List(l)) => {
+                        l.items.first().and_then(|e| self.index_elem_sql(table, e))
+                    }
                     _ => None,
                 })
                 .collect(),
@@ -973,7 +999,9 @@ impl Catalog {
             ConstrType::ConstrCheck => {
                 let expr = con.raw_expr.as_deref();
                 ConstraintKind::Check {
-                    expr: expr.and_then(canonical_expr).unwrap_or_default(),
+                    expr: expr
+                        .and_then(|e| self.expr_on(table, e))
+                        .unwrap_or_default(),
                     not_null_column: expr.and_then(ast::is_not_null_test),
                 }
             }
@@ -1008,7 +1036,10 @@ impl Catalog {
                     include: owned_strings(&con.including),
                     unique: kind != ConstraintKind::Exclusion,
                     method: access_method(&con.access_method),
-                    predicate: con.where_clause.as_deref().and_then(canonical_expr),
+                    predicate: con
+                        .where_clause
+                        .as_deref()
+                        .and_then(|e| self.expr_on(table, e)),
                     valid: true,
                     comment: None,
                     stats: None,
@@ -1086,7 +1117,11 @@ impl Catalog {
     fn create_index(&mut self, i: &protobuf::IndexStmt) {
         let Some(rv) = &i.relation else { return };
         let table = QualifiedName::from_range_var(rv);
-        let columns: Vec<String> = i.index_params.iter().filter_map(index_elem_sql).collect();
+        let columns: Vec<String> = i
+            .index_params
+            .iter()
+            .filter_map(|e| self.index_elem_sql(&table, e))
+            .collect();
         let name = if i.idxname.is_empty() {
             // ChooseIndexName: <table>_<col>[_<col>...]_idx / _key, expressions named "expr".
             let cols: Vec<String> = i
@@ -1116,6 +1151,15 @@ impl Catalog {
         if i.if_not_exists && self.indexes.contains_key(&name) {
             return;
         }
+        let include = i
+            .index_including_params
+            .iter()
+            .filter_map(|e| self.index_elem_sql(&table, e))
+            .collect();
+        let predicate = i
+            .where_clause
+            .as_deref()
+            .and_then(|e| self.expr_on(&table, e));
         self.indexes.insert(
             name.clone(),
             Arc::new(Index {
@@ -1124,14 +1168,10 @@ impl Catalog {
                 parent: None,
                 columns,
                 key_options: index_key_options(&i.index_params),
-                include: i
-                    .index_including_params
-                    .iter()
-                    .filter_map(index_elem_sql)
-                    .collect(),
+                include,
                 unique: i.unique,
                 method: access_method(&i.access_method),
-                predicate: i.where_clause.as_deref().and_then(canonical_expr),
+                predicate,
                 valid: true,
                 comment: None,
                 stats: None,
@@ -1273,6 +1313,8 @@ impl Catalog {
         retain(&mut self.composite_types, |k, _| k.schema != s);
         retain(&mut self.sequences, |k, _| k.schema != s);
         retain(&mut self.functions, |k, _| k.schema != s);
+        retain(&mut self.collations, |k, _| k.schema != s);
+        retain(&mut self.text_search_configs, |k, _| k.schema != s);
         let gone: Vec<_> = self
             .grants
             .iter()
@@ -1763,20 +1805,6 @@ pub fn index_key_options(params: &[Node]) -> Vec<IndexKeyOptions> {
     }
 }
 
-fn index_elem_sql(n: &Node) -> Option<String> {
-    match node(n)? {
-        NodeEnum::IndexElem(e) => {
-            if e.name.is_empty() {
-                e.expr.as_deref().and_then(canonical_expr)
-            } else {
-                Some(e.name.clone())
-            }
-        }
-        NodeEnum::String(s) => Some(s.sval.clone()),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1789,6 +1817,66 @@ mod tests {
             c.apply(&s.node);
         }
         c
+    }
+
+    #[test]
+    fn functions_keep_their_statement_until_altered() {
+        let mut c = catalog(
+            "create function f(a int) returns int language sql immutable as $$ select a + 1 $$;
+             create function g() returns int language sql as $$ select 1 $$;
+             alter function g() set search_path = pg_catalog;",
+        );
+        let def = |c: &Catalog, n: &str| {
+            c.functions
+                .values()
+                .find(|f| f.name.name == n)
+                .and_then(|f| f.definition.clone())
+        };
+        let f = def(&c, "f").expect("f has its statement");
+        assert!(f.contains("public.f") && f.contains("select a + 1"), "{f}");
+        assert!(plumb_sql::parses(&f), "{f}");
+        // The statement no longer says what g is.
+        assert_eq!(def(&c, "g"), None);
+        // A body the lint engine left out gives no statement.
+        let abridged = plumb_sql::parse_abridged(
+            "create view v as select 1; create function h() returns int language sql as $$ select 2 $$;",
+        );
+        assert!(abridged.statements[1].abridged);
+        c.apply(&abridged.statements[1].node);
+        assert_eq!(def(&c, "h"), None);
+    }
+
+    #[test]
+    fn collations_and_text_search_configurations() {
+        let c = catalog(
+            "create collation ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+             create collation fr (locale = 'fr_FR.utf8');
+             create text search configuration ts (copy = pg_catalog.simple);
+             alter text search configuration ts alter mapping for word, hword with unaccent, simple;
+             alter text search configuration ts drop mapping for email;
+             create text search configuration ts2 (copy = ts);
+             alter text search configuration ts2 alter mapping replace simple with english_stem;
+             drop collation fr;",
+        );
+        let ci = &c.collations[&QualifiedName::new(None, "ci")];
+        assert_eq!(
+            (ci.provider.as_str(), ci.locale.as_deref(), ci.deterministic),
+            ("icu", Some("und-u-ks-level2"), false)
+        );
+        assert_eq!(c.collations.len(), 1);
+        let ts = &c.text_search_configs[&QualifiedName::new(None, "ts")];
+        assert_eq!(ts.mappings["word"], ["unaccent", "simple"]);
+        assert!(!ts.mappings.contains_key("email"));
+        assert_eq!(
+            ts.mappings.len(),
+            crate::model::SIMPLE_CONFIG_TOKENS.len() - 1
+        );
+        let ts2 = &c.text_search_configs[&QualifiedName::new(None, "ts2")];
+        assert_eq!(ts2.mappings["word"], ["unaccent", "english_stem"]);
+        assert_eq!(ts2.mappings["int"], ["english_stem"]);
+        // The statements that make them again parse.
+        assert!(plumb_sql::parses(&ts.create_sql()), "{}", ts.create_sql());
+        assert!(plumb_sql::parses(&ci.create_sql()), "{}", ci.create_sql());
     }
 
     #[test]

@@ -100,6 +100,26 @@ impl Catalog {
                     format!("{kind} {key} already exists with the same argument types")
                 })
             }
+            NodeEnum::DefineStmt(d)
+                if !d.if_not_exists
+                    && d.kind == plumb_sql::protobuf::ObjectType::ObjectCollation as i32 =>
+            {
+                let name = QualifiedName::from_parts(&strings(&d.defnames))?;
+                self.collations
+                    .contains_key(&name)
+                    .then(|| format!("collation {} already exists", display(&name)))
+            }
+            NodeEnum::DefineStmt(d)
+                if d.kind == plumb_sql::protobuf::ObjectType::ObjectTsconfiguration as i32 =>
+            {
+                let name = QualifiedName::from_parts(&strings(&d.defnames))?;
+                self.text_search_configs.contains_key(&name).then(|| {
+                    format!(
+                        "text search configuration {} already exists",
+                        display(&name)
+                    )
+                })
+            }
             NodeEnum::CreateTrigStmt(t) if !t.replace => {
                 let table = QualifiedName::from_range_var(t.relation.as_ref()?);
                 self.table(&table)?

@@ -55,6 +55,17 @@ impl QualifiedName {
     }
 }
 
+impl QualifiedName {
+    /// The name as SQL, schema-qualified and quoted where PostgreSQL needs it.
+    pub fn sql(&self) -> String {
+        format!(
+            "{}.{}",
+            crate::quote_ident(&self.schema),
+            crate::quote_ident(&self.name)
+        )
+    }
+}
+
 impl fmt::Display for QualifiedName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", self.schema, self.name)
@@ -685,6 +696,13 @@ pub struct Function {
     /// Owning role (live databases).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// The statement that creates it, schema-qualified (`pg_get_functiondef` from a live
+    /// database, the `CREATE FUNCTION` statement from DDL), so a schema written elsewhere (DBML)
+    /// can create it again. `None` when the source did not give it (a body the lint engine does
+    /// not parse) or a later `ALTER FUNCTION` changed what it says. Its formatting depends on
+    /// the source, so [`Catalog::without_live_data`] leaves it out of comparisons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
 }
 
 impl Function {
@@ -699,6 +717,132 @@ impl Function {
     /// Whether the function pins `search_path` (required for a safe SECURITY DEFINER).
     pub fn sets_search_path(&self) -> bool {
         self.config.iter().any(|c| c.starts_with("search_path="))
+    }
+}
+
+/// A collation created by `CREATE COLLATION` (the built-in and imported ones are not listed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collation {
+    /// Its name.
+    pub name: QualifiedName,
+    /// `icu` or `libc` (PostgreSQL 17's `builtin` too).
+    pub provider: String,
+    /// The ICU locale (`und-u-ks-level2`, `@colNumeric=yes`), for ICU collations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// `LC_COLLATE`, for libc collations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lc_collate: Option<String>,
+    /// `LC_CTYPE`, for libc collations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lc_ctype: Option<String>,
+    /// False for a nondeterministic collation (case- or accent-insensitive equality).
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub deterministic: bool,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+impl Collation {
+    /// The `CREATE COLLATION` statement that makes it.
+    pub fn create_sql(&self) -> String {
+        let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
+        let mut opts = vec![format!("provider = {}", self.provider)];
+        if let Some(l) = &self.locale {
+            opts.push(format!("locale = {}", lit(l)));
+        }
+        if let Some(l) = &self.lc_collate {
+            opts.push(format!("lc_collate = {}", lit(l)));
+        }
+        if let Some(l) = &self.lc_ctype {
+            opts.push(format!("lc_ctype = {}", lit(l)));
+        }
+        if !self.deterministic {
+            opts.push("deterministic = false".to_owned());
+        }
+        format!(
+            "CREATE COLLATION {} ({});",
+            self.name.sql(),
+            opts.join(", ")
+        )
+    }
+}
+
+/// A text search configuration (`CREATE TEXT SEARCH CONFIGURATION`): which dictionaries
+/// handle each token type of its parser. Full-text indexes and queries name it
+/// (`to_tsvector('mb_simple', name)`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextSearchConfig {
+    /// Its name.
+    pub name: QualifiedName,
+    /// The parser (`default`; schema-qualified outside `pg_catalog`).
+    pub parser: String,
+    /// Token type (`asciiword`, `hword_part`) to its dictionaries in order (schema-qualified
+    /// outside `pg_catalog` and `public`). Token types without a mapping are left out.
+    pub mappings: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// The token types of PostgreSQL's default parser that the built-in `simple` configuration
+/// maps (each to the `simple` dictionary), for `COPY = simple`.
+pub const SIMPLE_CONFIG_TOKENS: &[&str] = &[
+    "asciiword",
+    "word",
+    "numword",
+    "email",
+    "url",
+    "host",
+    "sfloat",
+    "version",
+    "hword_numpart",
+    "hword_part",
+    "hword_asciipart",
+    "numhword",
+    "asciihword",
+    "hword",
+    "url_path",
+    "file",
+    "float",
+    "int",
+    "uint",
+];
+
+impl TextSearchConfig {
+    /// The statements that create it: the configuration, then one `ADD MAPPING` per set of
+    /// token types sharing a list of dictionaries.
+    pub fn create_sql(&self) -> String {
+        let name = self.name.sql();
+        let parser = match self.parser.split_once('.') {
+            Some((s, p)) => format!("{}.{}", crate::quote_ident(s), crate::quote_ident(p)),
+            None => format!("pg_catalog.{}", crate::quote_ident(&self.parser)),
+        };
+        let mut out = format!("CREATE TEXT SEARCH CONFIGURATION {name} (PARSER = {parser});");
+        let mut groups: Vec<(&Vec<String>, Vec<&str>)> = Vec::new();
+        for (token, dicts) in &self.mappings {
+            match groups.iter_mut().find(|(d, _)| *d == dicts) {
+                Some((_, tokens)) => tokens.push(token),
+                None => groups.push((dicts, vec![token])),
+            }
+        }
+        for (dicts, tokens) in groups {
+            let dicts: Vec<String> = dicts
+                .iter()
+                .map(|d| {
+                    d.split('.')
+                        .map(crate::quote_ident)
+                        .collect::<Vec<_>>()
+                        .join(".")
+                })
+                .collect();
+            out.push_str(&format!(
+                "\nALTER TEXT SEARCH CONFIGURATION {name} ADD MAPPING FOR {} WITH {};",
+                tokens.join(", "),
+                dicts.join(", ")
+            ));
+        }
+        out
     }
 }
 
@@ -816,6 +960,12 @@ pub struct Catalog {
     /// Extensions by name.
     #[serde(default, with = "as_list")]
     pub extensions: OrdMap<String, Extension>,
+    /// Collations by name.
+    #[serde(default, with = "as_list", skip_serializing_if = "OrdMap::is_empty")]
+    pub collations: OrdMap<QualifiedName, Collation>,
+    /// Text search configurations by name.
+    #[serde(default, with = "as_list", skip_serializing_if = "OrdMap::is_empty")]
+    pub text_search_configs: OrdMap<QualifiedName, TextSearchConfig>,
     /// Privileges granted explicitly (owners' implicit privileges are not listed).
     #[serde(default)]
     pub grants: OrdSet<Grant>,
@@ -847,7 +997,8 @@ impl Catalog {
     }
 
     /// The same schema without what only a live database knows: owners, statistics, sizes,
-    /// sequence positions, extension versions and the database facts. Two catalogs of the same
+    /// sequence positions, extension versions and the database facts (and functions' source
+    /// text, whose formatting depends on the source). Two catalogs of the same
     /// schema, one from DDL and one from a live database, are equal after this.
     #[must_use]
     pub fn without_live_data(&self) -> Catalog {
@@ -872,8 +1023,10 @@ impl Catalog {
             }
         });
         update_values(&mut c.functions, |f| {
-            if f.owner.is_some() {
-                Arc::make_mut(f).owner = None;
+            if f.owner.is_some() || f.definition.is_some() {
+                let f = Arc::make_mut(f);
+                f.owner = None;
+                f.definition = None;
             }
         });
         update_values(&mut c.extensions, |e| e.version = None);
@@ -931,7 +1084,9 @@ keyed_by_name!(
     EnumType,
     Domain,
     CompositeType,
-    Sequence
+    Sequence,
+    Collation,
+    TextSearchConfig
 );
 
 impl Keyed<QualifiedName> for Function {

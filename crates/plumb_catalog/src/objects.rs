@@ -13,8 +13,9 @@ use plumb_sql::NodeEnum;
 
 use crate::apply::{node, Applied};
 use crate::model::{
-    Catalog, CompositeType, Domain, DomainCheck, Extension, Function, Grant, GrantObject, Policy,
-    PolicyCommand, QualifiedName, Sequence, Trigger, Volatility,
+    Catalog, Collation, CompositeType, Domain, DomainCheck, Extension, Function, Grant,
+    GrantObject, Policy, PolicyCommand, QualifiedName, Sequence, TextSearchConfig, Trigger,
+    Volatility,
 };
 
 /// The role a `RoleSpec` names: `public`, a role name, or `None` for CURRENT_USER and the like
@@ -190,6 +191,40 @@ fn config_entry(v: &protobuf::VariableSetStmt) -> Option<String> {
         })
         .collect();
     Some(format!("{}={}", v.name, values.join(", ")))
+}
+
+/// The `CREATE FUNCTION` statement with its name schema-qualified, or `None` when the body was
+/// left out of the parse (`plumb_sql::parse_abridged` empties it).
+fn function_definition(f: &protobuf::CreateFunctionStmt, name: &QualifiedName) -> Option<String> {
+    let body_given = f.sql_body.is_some()
+        || f.options.iter().any(|o| {
+            matches!(node(o), Some(NodeEnum::DefElem(d)) if d.defname == "as"
+                && match d.arg.as_deref().and_then(node) {
+                    Some(NodeEnum::List(l)) => l.items.iter().any(|i| ast::string_of(i).is_some_and(|b| !b.trim().is_empty())),
+                    Some(NodeEnum::String(b)) => !b.sval.trim().is_empty(),
+                    _ => false,
+                })
+        });
+    if !body_given {
+        return None;
+    }
+    let mut stmt = f.clone();
+    stmt.funcname = [name.schema.as_str(), name.name.as_str()]
+        .into_iter()
+        .map(|s| Node {
+            node: Some(NodeEnum::String(protobuf::String { sval: s.to_owned() })),
+        })
+        .collect();
+    plumb_sql::deparse(&NodeEnum::CreateFunctionStmt(Box::new(stmt))).map(|sql| sql + ";")
+}
+
+/// A text search parser's or dictionary's name as the catalog keeps it: unqualified in
+/// `pg_catalog` and `public`, `schema.name` elsewhere.
+fn ts_object_name(parts: &[&str]) -> String {
+    match parts {
+        ["pg_catalog" | "public", n] | [n] => (*n).to_owned(),
+        parts => parts.join("."),
+    }
 }
 
 fn apply_function_options(f: &mut Function, options: &[Node]) {
@@ -372,7 +407,10 @@ impl Catalog {
                 if let Some((name, args)) = a.func.as_ref().and_then(object_with_args_key) {
                     for key in self.function_keys(&name, args.as_deref()) {
                         if let Some(f) = self.functions.get_mut(&key) {
-                            apply_function_options(Arc::make_mut(f), &a.actions);
+                            let f = Arc::make_mut(f);
+                            apply_function_options(f, &a.actions);
+                            // The statement no longer says what the function is.
+                            f.definition = None;
                         }
                     }
                 }
@@ -420,8 +458,11 @@ impl Catalog {
                     },
                     permissive: p.permissive,
                     roles,
-                    using: p.qual.as_deref().and_then(canonical_expr),
-                    with_check: p.with_check.as_deref().and_then(canonical_expr),
+                    using: p.qual.as_deref().and_then(|e| self.expr_on(&table, e)),
+                    with_check: p
+                        .with_check
+                        .as_deref()
+                        .and_then(|e| self.expr_on(&table, e)),
                 };
                 if let Some(t) = self.table_mut(&table) {
                     t.put_policy(policy);
@@ -433,17 +474,19 @@ impl Catalog {
                     return Applied::Changed;
                 };
                 let table = QualifiedName::from_range_var(rv);
+                let using = p.qual.as_deref().map(|q| self.expr_on(&table, q));
+                let with_check = p.with_check.as_deref().map(|q| self.expr_on(&table, q));
                 if let Some(t) = self.table_mut(&table) {
                     if let Some(pol) = t.policies.iter_mut().find(|x| x.name == p.policy_name) {
                         if !p.roles.is_empty() {
                             pol.roles = p.roles.iter().filter_map(role_of).collect();
                             pol.roles.sort();
                         }
-                        if let Some(q) = p.qual.as_deref() {
-                            pol.using = canonical_expr(q);
+                        if let Some(e) = using {
+                            pol.using = e;
                         }
-                        if let Some(q) = p.with_check.as_deref() {
-                            pol.with_check = canonical_expr(q);
+                        if let Some(e) = with_check {
+                            pol.with_check = e;
                         }
                     }
                 }
@@ -477,14 +520,17 @@ impl Catalog {
             NodeEnum::AlterDefaultPrivilegesStmt(_) => {
                 Applied::Unmodelled("ALTER DEFAULT PRIVILEGES")
             }
-            NodeEnum::SecLabelStmt(_)
+            // REFRESH VERSION, ALTER COLLATION's only form, changes no definition.
+            NodeEnum::AlterCollationStmt(_)
+            | NodeEnum::SecLabelStmt(_)
             | NodeEnum::AlterTableSpaceOptionsStmt(_)
             | NodeEnum::CreateTableSpaceStmt(_)
             | NodeEnum::DropTableSpaceStmt(_) => Applied::NoSchemaChange,
             NodeEnum::DefineStmt(d) => match ObjectType::try_from(d.kind) {
                 Ok(ObjectType::ObjectAggregate) => Applied::Unmodelled("CREATE AGGREGATE"),
                 Ok(ObjectType::ObjectOperator) => Applied::Unmodelled("CREATE OPERATOR"),
-                Ok(ObjectType::ObjectCollation) => Applied::Unmodelled("CREATE COLLATION"),
+                Ok(ObjectType::ObjectCollation) => self.create_collation(d),
+                Ok(ObjectType::ObjectTsconfiguration) => self.create_ts_config(d),
                 Ok(ObjectType::ObjectType) => Applied::Unmodelled("CREATE TYPE (base type)"),
                 _ => Applied::Unmodelled("CREATE (text search object)"),
             },
@@ -505,9 +551,9 @@ impl Catalog {
             NodeEnum::AlterOpFamilyStmt(_)
             | NodeEnum::CreateOpClassStmt(_)
             | NodeEnum::CreateOpFamilyStmt(_) => Applied::Unmodelled("CREATE OPERATOR CLASS"),
-            NodeEnum::AlterCollationStmt(_) => Applied::Unmodelled("ALTER COLLATION"),
-            NodeEnum::AlterTsconfigurationStmt(_) | NodeEnum::AlterTsdictionaryStmt(_) => {
-                Applied::Unmodelled("ALTER TEXT SEARCH")
+            NodeEnum::AlterTsconfigurationStmt(a) => self.alter_ts_config(a),
+            NodeEnum::AlterTsdictionaryStmt(_) => {
+                Applied::Unmodelled("ALTER TEXT SEARCH DICTIONARY")
             }
             NodeEnum::CreateConversionStmt(_) => Applied::Unmodelled("CREATE CONVERSION"),
             NodeEnum::AlterTypeStmt(_) => Applied::Unmodelled("ALTER TYPE (options)"),
@@ -525,6 +571,203 @@ impl Catalog {
                 .map(|f| Function::key(&f.name, &f.arg_types))
                 .collect(),
         }
+    }
+
+    /// `CREATE COLLATION name (provider = icu, locale = '...', deterministic = false)` or
+    /// `CREATE COLLATION name FROM other` (of a collation the schema created).
+    fn create_collation(&mut self, d: &protobuf::DefineStmt) -> Applied {
+        let Some(name) = QualifiedName::from_parts(&strings(&d.defnames)) else {
+            return Applied::Unmodelled("CREATE COLLATION");
+        };
+        let mut c = Collation {
+            name: name.clone(),
+            provider: "libc".to_owned(),
+            locale: None,
+            lc_collate: None,
+            lc_ctype: None,
+            deterministic: true,
+        };
+        let mut locale = None;
+        for o in &d.definition {
+            let Some(NodeEnum::DefElem(e)) = node(o) else {
+                continue;
+            };
+            let arg = e.arg.as_deref();
+            // `provider = icu` is a bare word (a type name to the parser), `locale = '...'` a
+            // string.
+            let text = arg.and_then(|a| match node(a) {
+                Some(NodeEnum::TypeName(t)) => strings(&t.names).last().map(|s| (*s).to_owned()),
+                _ => ast::str_const(a)
+                    .or_else(|| ast::string_of(a))
+                    .map(str::to_owned),
+            });
+            match e.defname.to_ascii_lowercase().as_str() {
+                "from" => {
+                    let from = match arg.and_then(node) {
+                        Some(NodeEnum::List(l)) => QualifiedName::from_parts(&strings(&l.items)),
+                        _ => None,
+                    };
+                    match from.and_then(|f| self.collations.get(&f)) {
+                        Some(other) => {
+                            c = Collation {
+                                name: name.clone(),
+                                ..other.clone()
+                            };
+                        }
+                        None => {
+                            return Applied::Unmodelled(
+                                "CREATE COLLATION ... FROM (a built-in collation)",
+                            )
+                        }
+                    }
+                }
+                "provider" => c.provider = text.unwrap_or_default().to_ascii_lowercase(),
+                "locale" => locale = text,
+                "lc_collate" => c.lc_collate = text,
+                "lc_ctype" => c.lc_ctype = text,
+                "deterministic" => {
+                    c.deterministic = !matches!(
+                        text.as_deref().map(str::to_ascii_lowercase).as_deref(),
+                        Some("false" | "off" | "no" | "0")
+                    ) && !matches!(arg.and_then(node), Some(NodeEnum::Boolean(b)) if !b.boolval);
+                }
+                _ => {}
+            }
+        }
+        if let Some(l) = locale {
+            if c.provider == "libc" {
+                c.lc_collate.get_or_insert_with(|| l.clone());
+                c.lc_ctype.get_or_insert(l);
+            } else {
+                c.locale = Some(l);
+            }
+        }
+        if c.provider != "libc" {
+            c.lc_collate = None;
+            c.lc_ctype = None;
+        }
+        self.collations.insert(name, c);
+        Applied::Changed
+    }
+
+    /// `CREATE TEXT SEARCH CONFIGURATION name (PARSER = p)` or `(COPY = other)`, where the
+    /// other is `simple` or a configuration the schema created.
+    fn create_ts_config(&mut self, d: &protobuf::DefineStmt) -> Applied {
+        let Some(name) = QualifiedName::from_parts(&strings(&d.defnames)) else {
+            return Applied::Unmodelled("CREATE TEXT SEARCH CONFIGURATION");
+        };
+        let mut config = None;
+        for o in &d.definition {
+            let Some(NodeEnum::DefElem(e)) = node(o) else {
+                continue;
+            };
+            let target = match e.arg.as_deref().and_then(node) {
+                Some(NodeEnum::List(l)) => strings(&l.items),
+                Some(NodeEnum::TypeName(t)) => strings(&t.names),
+                Some(NodeEnum::String(s)) => vec![s.sval.as_str()],
+                _ => Vec::new(),
+            };
+            match e.defname.to_ascii_lowercase().as_str() {
+                "parser" => {
+                    config = Some(TextSearchConfig {
+                        name: name.clone(),
+                        parser: ts_object_name(&target),
+                        mappings: std::collections::BTreeMap::new(),
+                    });
+                }
+                "copy" => {
+                    let from = ts_object_name(&target);
+                    config = if from == "simple" {
+                        Some(TextSearchConfig {
+                            name: name.clone(),
+                            parser: "default".to_owned(),
+                            mappings: crate::model::SIMPLE_CONFIG_TOKENS
+                                .iter()
+                                .map(|t| ((*t).to_owned(), vec!["simple".to_owned()]))
+                                .collect(),
+                        })
+                    } else {
+                        let other = QualifiedName::from_parts(&target)
+                            .and_then(|n| self.text_search_configs.get(&n));
+                        match other {
+                            Some(o) => Some(TextSearchConfig {
+                                name: name.clone(),
+                                ..o.clone()
+                            }),
+                            None => {
+                                return Applied::Unmodelled(
+                                    "CREATE TEXT SEARCH CONFIGURATION (COPY of a built-in language configuration)",
+                                )
+                            }
+                        }
+                    };
+                }
+                _ => {}
+            }
+        }
+        match config {
+            Some(c) => {
+                self.text_search_configs.insert(name, c);
+                Applied::Changed
+            }
+            None => Applied::Unmodelled("CREATE TEXT SEARCH CONFIGURATION"),
+        }
+    }
+
+    /// `ALTER TEXT SEARCH CONFIGURATION`: ADD / ALTER / DROP MAPPING, REPLACE a dictionary.
+    fn alter_ts_config(&mut self, a: &protobuf::AlterTsConfigurationStmt) -> Applied {
+        use protobuf::AlterTsConfigType as Kind;
+        let Some(name) = QualifiedName::from_parts(&strings(&a.cfgname)) else {
+            return Applied::Unmodelled("ALTER TEXT SEARCH CONFIGURATION");
+        };
+        let Some(config) = self.text_search_configs.get_mut(&name) else {
+            return Applied::Unmodelled(
+                "ALTER TEXT SEARCH CONFIGURATION (of a configuration not modelled)",
+            );
+        };
+        let tokens: Vec<String> = strings(&a.tokentype)
+            .iter()
+            .map(|t| (*t).to_owned())
+            .collect();
+        let dicts: Vec<String> = a
+            .dicts
+            .iter()
+            .filter_map(|d| match node(d) {
+                Some(NodeEnum::List(l)) => Some(ts_object_name(&strings(&l.items))),
+                Some(NodeEnum::String(s)) => Some(ts_object_name(&[s.sval.as_str()])),
+                _ => None,
+            })
+            .collect();
+        match Kind::try_from(a.kind).unwrap_or(Kind::AlterTsconfigTypeUndefined) {
+            Kind::AlterTsconfigAddMapping | Kind::AlterTsconfigAlterMappingForToken
+                if !a.replace =>
+            {
+                for t in tokens {
+                    config.mappings.insert(t, dicts.clone());
+                }
+            }
+            Kind::AlterTsconfigReplaceDict
+            | Kind::AlterTsconfigReplaceDictForToken
+            | Kind::AlterTsconfigAlterMappingForToken => {
+                let [old, new] = dicts.as_slice() else {
+                    return Applied::Unmodelled("ALTER TEXT SEARCH CONFIGURATION");
+                };
+                for (t, ds) in &mut config.mappings {
+                    if tokens.is_empty() || tokens.contains(t) {
+                        for d in ds.iter_mut().filter(|d| *d == old) {
+                            d.clone_from(new);
+                        }
+                    }
+                }
+            }
+            Kind::AlterTsconfigDropMapping => {
+                for t in &tokens {
+                    config.mappings.remove(t);
+                }
+            }
+            _ => return Applied::Unmodelled("ALTER TEXT SEARCH CONFIGURATION"),
+        }
+        Applied::Changed
     }
 
     fn create_function(&mut self, f: &protobuf::CreateFunctionStmt) {
@@ -561,6 +804,7 @@ impl Catalog {
             }
         };
         let key = Function::key(&name, &arg_types);
+        let definition = function_definition(f, &name);
         let mut function = Function {
             name,
             arg_types,
@@ -571,6 +815,7 @@ impl Catalog {
             security_definer: false,
             config: Vec::new(),
             owner: None,
+            definition,
         };
         apply_function_options(&mut function, &f.options);
         let new = !self.functions.contains_key(&key);
@@ -824,6 +1069,16 @@ impl Catalog {
                     self.composite_types.remove(&n);
                 }
             }
+            ObjectType::ObjectCollation => {
+                if let Some(n) = list_name().and_then(|p| QualifiedName::from_parts(&p)) {
+                    self.collations.remove(&n);
+                }
+            }
+            ObjectType::ObjectTsconfiguration => {
+                if let Some(n) = list_name().and_then(|p| QualifiedName::from_parts(&p)) {
+                    self.text_search_configs.remove(&n);
+                }
+            }
             ObjectType::ObjectExtension => {
                 if let Some(p) = list_name() {
                     for e in p {
@@ -871,7 +1126,6 @@ impl Catalog {
             ObjectType::ObjectCast
             | ObjectType::ObjectOperator
             | ObjectType::ObjectAggregate
-            | ObjectType::ObjectCollation
             | ObjectType::ObjectEventTrigger
             | ObjectType::ObjectPublication
             | ObjectType::ObjectStatisticExt
@@ -929,6 +1183,7 @@ impl Catalog {
                         for key in self.function_keys(&name, args.as_deref()) {
                             if let Some(mut f) = self.functions.remove(&key) {
                                 let fm = Arc::make_mut(&mut f);
+                                fm.definition = None;
                                 let old_name = fm.name.clone();
                                 fm.name = QualifiedName::new(Some(&name.schema), &r.newname);
                                 let new_name = fm.name.clone();

@@ -678,6 +678,18 @@ impl Resolver<'_> {
                 }
                 changed
             }
+            NodeEnum::DefineStmt(d)
+                if d.kind == ObjectType::ObjectCollation as i32
+                    || d.kind == ObjectType::ObjectTsconfiguration as i32 =>
+            {
+                self.new_names(&mut d.defnames)
+            }
+            NodeEnum::AlterTsconfigurationStmt(a) => {
+                let c = self.catalog;
+                let schema = single_name(&a.cfgname)
+                    .and_then(|n| self.find(|q| c.text_search_configs.contains_key(q), n));
+                prefix(&mut a.cfgname, schema)
+            }
             NodeEnum::CreateEnumStmt(e) => self.new_names(&mut e.type_name),
             NodeEnum::CreateRangeStmt(e) => self.new_names(&mut e.type_name),
             NodeEnum::CreateDomainStmt(d) => {

@@ -169,3 +169,67 @@ fn dbml_round_trip_of_the_example() {
     };
     assert_eq!(index_keys(&original), index_keys(&back));
 }
+
+#[test]
+fn project_note_sql_runs_where_it_must() {
+    let dbml = r"
+Project app {
+  database_type: 'PostgreSQL'
+  Note: '''extensions: unaccent
+This schema keeps its functions here.
+CREATE FUNCTION public.norm(text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT regexp_replace($1, '\\s+', ' ') $$;
+CREATE FUNCTION public.latest() RETURNS SETOF users LANGUAGE sql AS $$ SELECT * FROM users $$;
+CREATE COLLATION public.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+ALTER TABLE users ALTER COLUMN id SET GENERATED ALWAYS;'''
+}
+Table users {
+  id integer [pk, increment]
+  name text
+  Indexes {
+    `norm(name)` [name: 'users_norm']
+  }
+}
+";
+    let ddl = to_ddl(dbml).expect("imports");
+    let at = |s: &str| {
+        ddl.find(s)
+            .unwrap_or_else(|| panic!("{s} missing from\n{ddl}"))
+    };
+    // Prose is a note only; the backslash survives the DBML string.
+    assert!(!ddl.contains("This schema"));
+    assert!(ddl.contains(r"'\s+'"), "{ddl}");
+    // Collations before tables, functions the tables use before them, a function returning a
+    // table's rows after it, ALTERs at the end.
+    assert!(at("CREATE COLLATION") < at("CREATE TABLE users"));
+    assert!(at("CREATE FUNCTION public.norm") < at("CREATE TABLE users"));
+    assert!(at("CREATE INDEX users_norm") > at("CREATE FUNCTION public.norm"));
+    assert!(at("CREATE FUNCTION public.latest") > at("CREATE TABLE users"));
+    assert!(at("SET GENERATED ALWAYS") > at("CREATE FUNCTION public.latest"));
+    assert!(at("SET check_function_bodies = false") < at("CREATE FUNCTION public.norm"));
+    assert!(plumb_sql::parse(&ddl).errors.is_empty(), "{ddl}");
+}
+
+#[test]
+fn unique_constraint_notes_make_constraints() {
+    let dbml = "
+Table medium {
+  id integer [pk]
+  release integer
+  position integer
+  Indexes {
+    (release, position) [name: 'medium_uniq', unique, note: 'CONSTRAINT DEFERRABLE INITIALLY IMMEDIATE']
+    (position, release) [name: 'medium_pos', unique, note: 'constraint']
+  }
+}
+";
+    let ddl = to_ddl(dbml).expect("imports");
+    assert!(
+        ddl.contains("ALTER TABLE medium ADD CONSTRAINT medium_uniq UNIQUE (release, \"position\") DEFERRABLE INITIALLY IMMEDIATE;"),
+        "{ddl}"
+    );
+    assert!(
+        ddl.contains("ADD CONSTRAINT medium_pos UNIQUE (\"position\", release);"),
+        "{ddl}"
+    );
+    assert!(!ddl.contains("CREATE UNIQUE INDEX"), "{ddl}");
+}

@@ -60,7 +60,8 @@ fn main() {
             }
         }
         let started = Instant::now();
-        let live = plumb_test_support::live_catalog(&db.url()).expect("introspect");
+        let full = plumb_test_support::live_catalog_full(&db.url()).expect("introspect");
+        let live = full.without_live_data();
         let introspect = started.elapsed();
         let diff = ddl.without_live_data().diff(&live.without_live_data());
 
@@ -107,7 +108,7 @@ fn main() {
         for (form, n) in &forms {
             println!("- {form}: {n}");
         }
-        dbml_round_trip(&live);
+        dbml_round_trip(&full);
         println!();
     }
 }

@@ -17,10 +17,10 @@ use std::sync::Arc;
 
 use futures_util::future::try_join_all;
 use plumb_catalog::{
-    Catalog, Column, CompositeType, Constraint, ConstraintKind, DatabaseInfo, Domain, DomainCheck,
-    EnumType, Extension, FkAction, Function, Grant, GrantObject, Identity, Index, IndexStats,
-    Policy, PolicyCommand, QualifiedName, Sequence, Table, TableKind, TableStats, Trigger, View,
-    Volatility,
+    Catalog, Collation, Column, CompositeType, Constraint, ConstraintKind, DatabaseInfo, Domain,
+    DomainCheck, EnumType, Extension, FkAction, Function, Grant, GrantObject, Identity, Index,
+    IndexStats, Policy, PolicyCommand, QualifiedName, Sequence, Table, TableKind, TableStats,
+    TextSearchConfig, Trigger, View, Volatility,
 };
 use plumb_sql::canon;
 use tokio_postgres::Row;
@@ -196,7 +196,8 @@ pub fn queries() -> Vec<(&'static str, String)> {
                  ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(t, o) ORDER BY a.o), \
                  CASE WHEN p.prokind = 'p' THEN NULL \
                       ELSE (CASE WHEN p.proretset THEN 'setof ' ELSE '' END) || format_type(p.prorettype, NULL) END, \
-                 l.lanname::text, p.provolatile, p.prosecdef, p.proconfig, pg_get_userbyid(p.proowner)::text \
+                 l.lanname::text, p.provolatile, p.prosecdef, p.proconfig, pg_get_userbyid(p.proowner)::text, \
+                 pg_get_functiondef(p.oid) \
                  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
                  JOIN pg_language l ON l.oid = p.prolang \
                  WHERE p.prokind IN ('f', 'p') AND {USER_NS} AND {proc_ext}"
@@ -275,6 +276,38 @@ pub fn queries() -> Vec<(&'static str, String)> {
                  WHERE c.relkind IN ('v', 'm') AND {USER_NS}"
             ),
         ),
+        (
+            "reading collations",
+            // The ICU locale column is `colliculocale` up to PostgreSQL 16 and `colllocale`
+            // from 17: read whichever the row has.
+            format!(
+                "SELECT n.nspname::text, c.collname::text, c.collprovider, \
+                 coalesce(to_jsonb(c) ->> 'colllocale', to_jsonb(c) ->> 'colliculocale'), \
+                 c.collcollate::text, c.collctype::text, c.collisdeterministic \
+                 FROM pg_collation c JOIN pg_namespace n ON n.oid = c.collnamespace \
+                 WHERE {USER_NS} AND {}",
+                not_extension_member("pg_collation", "c.oid")
+            ),
+        ),
+        (
+            "reading text search configurations",
+            // One `token=dict,dict` entry per mapped token type; names unqualified in
+            // pg_catalog and public, as DDL writes them.
+            format!(
+                "SELECT n.nspname::text, c.cfgname::text, \
+                 CASE WHEN pn.nspname = 'pg_catalog' THEN p.prsname::text ELSE pn.nspname || '.' || p.prsname END, \
+                 ARRAY(SELECT t.alias || '=' || string_agg(CASE WHEN dn.nspname IN ('pg_catalog', 'public') \
+                              THEN d.dictname::text ELSE dn.nspname || '.' || d.dictname END, ',' ORDER BY m.mapseqno) \
+                       FROM pg_ts_config_map m JOIN pg_ts_dict d ON d.oid = m.mapdict \
+                       JOIN pg_namespace dn ON dn.oid = d.dictnamespace \
+                       JOIN ts_token_type(c.cfgparser) t ON t.tokid = m.maptokentype \
+                       WHERE m.mapcfg = c.oid GROUP BY t.alias, t.tokid ORDER BY t.tokid) \
+                 FROM pg_ts_config c JOIN pg_namespace n ON n.oid = c.cfgnamespace \
+                 JOIN pg_ts_parser p ON p.oid = c.cfgparser JOIN pg_namespace pn ON pn.oid = p.prsnamespace \
+                 WHERE {USER_NS} AND {}",
+                not_extension_member("pg_ts_config", "c.oid")
+            ),
+        ),
     ]
 }
 
@@ -293,6 +326,18 @@ impl Canon {
         let t = canon::canonical_type_text(display).unwrap_or_else(|| display.to_owned());
         self.types.insert(display.to_owned(), t.clone());
         t
+    }
+
+    /// An expression over a table's columns: a cast of a column (`(flags)::bit(31)`) is kept
+    /// or dropped by the column's type.
+    fn expr_on(&mut self, sql: &str, table: Option<&Table>) -> String {
+        match table {
+            Some(t) if sql.contains("::") => {
+                let types = |c: &str| t.column(c).map(|c| c.type_name.to_string());
+                canon::canonical_expr_text_in(sql, &types).unwrap_or_else(|| sql.to_owned())
+            }
+            _ => self.expr(sql),
+        }
     }
 
     fn expr(&mut self, sql: &str) -> String {
@@ -395,6 +440,8 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
         next(),
         next(),
     );
+    let collation_rows = next();
+    let ts_config_rows = next();
 
     let mut canon = Canon::default();
     // Column types are formatted once per distinct (type, modifier) pair, not once per column.
@@ -651,10 +698,12 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
             _ => {
                 let text: Option<&str> = r.get(7);
                 let node = text.and_then(canon::parse_expr);
+                let table = tables.get(&relid);
+                let types = |c: &str| table?.column(c).map(|c| c.type_name.to_string());
                 ConstraintKind::Check {
                     expr: node
                         .as_ref()
-                        .and_then(canon::canonical_expr)
+                        .and_then(|n| canon::canonical_expr_in(n, &types))
                         .or_else(|| text.map(str::to_owned))
                         .unwrap_or_default(),
                     not_null_column: node.as_ref().and_then(plumb_sql::ast::is_not_null_test),
@@ -692,7 +741,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                     .and_then(|x| x.get(i))
                     .map(String::as_str)
                     .unwrap_or_default();
-                columns.push(canon.expr(e));
+                columns.push(canon.expr_on(e, tables.get(&relid)));
             } else {
                 columns.extend(col_names(relid, &[*k]));
             }
@@ -723,7 +772,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                 include,
                 unique: r.get(6),
                 method: r.get(8),
-                predicate: predicate.map(|p| canon.expr(p)),
+                predicate: predicate.map(|p| canon.expr_on(p, tables.get(&relid))),
                 valid: r.get(7),
                 comment: r.get(13),
                 stats: Some(Box::new(IndexStats {
@@ -858,10 +907,48 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                 security_definer: r.get(8),
                 config,
                 owner: r.get(10),
+                definition: r
+                    .get::<_, Option<String>>(11)
+                    .map(|d| format!("{};", d.trim_end())),
             }),
         );
     }
 
+    for r in &collation_rows {
+        let name = QualifiedName::new(Some(r.get(0)), r.get(1));
+        let libc = char_of(r, 2) == b'c';
+        let collation = Collation {
+            name: name.clone(),
+            provider: match char_of(r, 2) {
+                b'i' => "icu",
+                b'b' => "builtin",
+                _ => "libc",
+            }
+            .to_owned(),
+            locale: if libc { None } else { r.get(3) },
+            lc_collate: if libc { r.get(4) } else { None },
+            lc_ctype: if libc { r.get(5) } else { None },
+            deterministic: r.get(6),
+        };
+        catalog.collations.insert(name, collation);
+    }
+    for r in &ts_config_rows {
+        let name = QualifiedName::new(Some(r.get(0)), r.get(1));
+        let entries: Vec<String> = r.get(3);
+        let mappings = entries
+            .iter()
+            .filter_map(|e| e.split_once('='))
+            .map(|(t, d)| (t.to_owned(), d.split(',').map(str::to_owned).collect()))
+            .collect();
+        catalog.text_search_configs.insert(
+            name.clone(),
+            TextSearchConfig {
+                name,
+                parser: r.get(2),
+                mappings,
+            },
+        );
+    }
     for r in &triggers {
         let relid: u32 = r.get(0);
         if let Some(t) = tables.get_mut(&relid) {
@@ -889,8 +976,8 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
             },
             permissive: r.get(3),
             roles,
-            using: using.map(|e| canon.expr(e)),
-            with_check: with_check.map(|e| canon.expr(e)),
+            using: using.map(|e| canon.expr_on(e, tables.get(&relid))),
+            with_check: with_check.map(|e| canon.expr_on(e, tables.get(&relid))),
         };
         if let Some(t) = tables.get_mut(&relid) {
             t.put_policy(policy);

@@ -44,16 +44,21 @@ fn dbml_name(name: &QualifiedName) -> String {
 }
 
 fn dbml_string(s: &str) -> String {
+    // Every backslash and quote escaped, so SQL (regular expressions, quoted literals) comes
+    // back as written.
+    let escaped = s.replace('\\', "\\\\").replace('\'', "\\'");
     if s.contains('\n') {
-        format!("'''{}'''", s.replace("'''", "\\'''"))
+        format!("'''{escaped}'''")
     } else {
-        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+        format!("'{escaped}'")
     }
 }
 
 /// A DBML column type: PostgreSQL's spelling, quoted when DBML's grammar needs it.
 fn dbml_type(t: &str) -> String {
     let spelled = match t {
+        // PostgreSQL's one-byte internal type, which unquoted `char` is not.
+        "char" => "\"char\"",
         "int2" => "smallint",
         "int4" => "integer",
         "int8" => "bigint",
@@ -68,7 +73,7 @@ fn dbml_type(t: &str) -> String {
     {
         spelled.to_owned()
     } else {
-        format!("\"{spelled}\"")
+        format!("\"{}\"", spelled.replace('"', "\\\""))
     }
 }
 
@@ -85,6 +90,97 @@ fn dbml_default(expr: &str) -> String {
         }
     }
     format!("`{}`", e.replace('`', "\\`"))
+}
+
+/// The prose line naming the objects a DBML file does not carry (views, triggers, policies,
+/// functions whose statement is unknown, grants), or `None` when there are none.
+fn not_carried(catalog: &Catalog) -> Option<String> {
+    fn names(what: &str, mut list: Vec<String>) -> Option<String> {
+        const SHOWN: usize = 12;
+        if list.is_empty() {
+            return None;
+        }
+        let n = list.len();
+        list.truncate(SHOWN);
+        let more = if n > SHOWN {
+            format!(" and {} more", n - SHOWN)
+        } else {
+            String::new()
+        };
+        Some(format!("{n} {what} ({}{more})", list.join(", ")))
+    }
+    let (views, matviews): (Vec<_>, Vec<_>) = catalog.views.values().partition(|v| !v.materialized);
+    let parts: Vec<String> = [
+        names("views", views.iter().map(|v| display(&v.name)).collect()),
+        names(
+            "materialized views",
+            matviews.iter().map(|v| display(&v.name)).collect(),
+        ),
+        names(
+            "triggers",
+            catalog
+                .tables
+                .values()
+                .flat_map(|t| {
+                    t.triggers
+                        .iter()
+                        .map(move |g| format!("{} on {}", g.name, display(&t.name)))
+                })
+                .collect(),
+        ),
+        names(
+            "row-level security policies",
+            catalog
+                .tables
+                .values()
+                .flat_map(|t| {
+                    t.policies
+                        .iter()
+                        .map(move |p| format!("{} on {}", p.name, display(&t.name)))
+                })
+                .collect(),
+        ),
+        names(
+            "functions without their statement",
+            catalog
+                .functions
+                .keys()
+                .filter(|k| catalog.functions[*k].definition.is_none())
+                .map(display)
+                .collect(),
+        ),
+        (!catalog.grants.is_empty()).then(|| format!("{} grants", catalog.grants.len())),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| format!("Not in this DBML: {}.", parts.join(". ")))
+}
+
+/// A collation as SQL: qualified when the schema created it outside `public`, since the
+/// imported DDL runs with the default `search_path`.
+fn collation_sql(catalog: &Catalog, name: &str) -> String {
+    match catalog
+        .collations
+        .values()
+        .find(|c| c.name.name == name && c.name.schema != plumb_catalog::DEFAULT_SCHEMA)
+    {
+        Some(c) => c.name.sql(),
+        None => plumb_catalog::quote_ident(name),
+    }
+}
+
+/// An index key's collation, operator class and order as SQL, its collation qualified.
+fn key_suffix(catalog: &Catalog, o: &plumb_catalog::IndexKeyOptions) -> String {
+    let Some(c) = &o.collation else {
+        return o.sql_suffix();
+    };
+    let rest = plumb_catalog::IndexKeyOptions {
+        collation: None,
+        ..o.clone()
+    }
+    .sql_suffix();
+    format!(" COLLATE {}{rest}", collation_sql(catalog, c))
 }
 
 /// A constraint's name and expression.
@@ -154,9 +250,13 @@ fn calls_schema_function(catalog: &Catalog, expr: &str) -> bool {
     if let plumb_sql::NodeEnum::FuncCall(f) = node {
         called.push(plumb_sql::ast::func_name(f));
     }
+    // A function the DBML carries (its definition is in the Project note) is created first.
     called.iter().any(|c| {
         let name = c.rsplit('.').next().unwrap_or(c);
-        catalog.functions.values().any(|f| f.name.name == name)
+        catalog
+            .functions
+            .values()
+            .any(|f| f.name.name == name && f.definition.is_none())
     })
 }
 
@@ -180,9 +280,12 @@ fn fk_action_dbml(a: FkAction) -> &'static str {
 }
 
 fn single_column_unique(t: &Table, col: &str) -> bool {
-    t.constraints
-        .iter()
-        .any(|c| c.kind == ConstraintKind::Unique && c.columns.len() == 1 && c.columns[0] == col)
+    t.constraints.iter().any(|c| {
+        c.kind == ConstraintKind::Unique
+            && c.columns.len() == 1
+            && c.columns[0] == col
+            && !c.deferrable
+    })
 }
 
 fn single_column_pk(t: &Table) -> Option<&str> {
@@ -208,6 +311,12 @@ pub fn render_dbml(catalog: &Catalog) -> String {
     let mut project = Vec::new();
     if !extensions.is_empty() {
         project.push(format!("extensions: {}", extensions.join(", ")));
+    }
+    for c in catalog.collations.values() {
+        project.push(c.create_sql());
+    }
+    for c in catalog.text_search_configs.values() {
+        project.push(c.create_sql());
     }
     for d in catalog.domains.values() {
         let mut sql = format!("CREATE DOMAIN {} AS {}", type_sql(&d.name), d.base_type);
@@ -291,6 +400,43 @@ pub fn render_dbml(catalog: &Catalog) -> String {
             attrs.join(", ")
         ));
     }
+    // Functions (which indexes, checks and defaults may call), then what DBML's table and ref
+    // syntax cannot say: unlogged tables, identity ALWAYS and deferrable foreign keys.
+    for f in catalog.functions.values() {
+        if let Some(d) = &f.definition {
+            project.push(d.clone());
+        }
+    }
+    for t in catalog.tables.values() {
+        if t.unlogged {
+            project.push(format!("ALTER TABLE {} SET UNLOGGED;", type_sql(&t.name)));
+        }
+        for c in &t.columns {
+            if c.identity == Some(Identity::Always) {
+                project.push(format!(
+                    "ALTER TABLE {} ALTER COLUMN {} SET GENERATED ALWAYS;",
+                    type_sql(&t.name),
+                    plumb_catalog::quote_ident(&c.name)
+                ));
+            }
+        }
+        for fk in t.foreign_keys().filter(|k| k.deferrable) {
+            project.push(format!(
+                "ALTER TABLE {} ALTER CONSTRAINT {} DEFERRABLE INITIALLY {};",
+                type_sql(&t.name),
+                plumb_catalog::quote_ident(&fk.name),
+                if fk.initially_deferred {
+                    "DEFERRED"
+                } else {
+                    "IMMEDIATE"
+                }
+            ));
+        }
+    }
+    // What neither DBML nor this note carries is named, so nothing is lost without a word.
+    if let Some(line) = not_carried(catalog) {
+        project.insert(usize::from(!extensions.is_empty()), line);
+    }
     if !project.is_empty() {
         let _ = writeln!(
             out,
@@ -351,7 +497,18 @@ pub fn render_dbml(catalog: &Catalog) -> String {
                 out,
                 "  {} {}{settings}",
                 dbml_ident(&c.name),
-                serial.map_or_else(|| dbml_type(&c.type_name), str::to_owned)
+                serial.map_or_else(
+                    // DBML has no collation setting: the type carries it, as in SQL.
+                    || match &c.collation {
+                        Some(coll) => dbml_type(&format!(
+                            "{} COLLATE {}",
+                            c.type_name,
+                            collation_sql(catalog, coll)
+                        )),
+                        None => dbml_type(&c.type_name),
+                    },
+                    str::to_owned
+                )
             );
         }
         let mut index_lines = Vec::new();
@@ -377,7 +534,7 @@ pub fn render_dbml(catalog: &Catalog) -> String {
                     let suffix = i
                         .key_options
                         .get(k)
-                        .map(plumb_catalog::IndexKeyOptions::sql_suffix)
+                        .map(|o| key_suffix(catalog, o))
                         .unwrap_or_default();
                     if t.column(c).is_some() && suffix.is_empty() {
                         dbml_ident(c)
@@ -413,6 +570,15 @@ pub fn render_dbml(catalog: &Catalog) -> String {
             // What DBML has no syntax for goes in the note as the SQL clause it is, which
             // `plumb schema import` appends to the index.
             let mut clauses = Vec::new();
+            // An index that is a UNIQUE constraint's says so (`CONSTRAINT`), so the import adds
+            // the constraint (foreign keys and ON CONFLICT may name it), deferrable as it was.
+            let constraint = t
+                .constraints
+                .iter()
+                .find(|k| k.kind == ConstraintKind::Unique && k.name == i.name.name);
+            if constraint.is_some() {
+                clauses.push("CONSTRAINT".to_owned());
+            }
             if !i.include.is_empty() {
                 let inc: Vec<String> = i
                     .include
@@ -423,6 +589,16 @@ pub fn render_dbml(catalog: &Catalog) -> String {
             }
             if let Some(p) = &i.predicate {
                 clauses.push(format!("WHERE {p}"));
+            }
+            if let Some(k) = constraint.filter(|k| k.deferrable) {
+                clauses.push(format!(
+                    "DEFERRABLE INITIALLY {}",
+                    if k.initially_deferred {
+                        "DEFERRED"
+                    } else {
+                        "IMMEDIATE"
+                    }
+                ));
             }
             if !clauses.is_empty() {
                 settings.push(format!("note: {}", dbml_string(&clauses.join(" "))));

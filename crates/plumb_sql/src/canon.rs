@@ -12,23 +12,93 @@ use crate::ast::{self, quote_ident, string_of};
 use crate::protobuf::{self, a_const::Val, AExprKind, BoolExprType, CoercionForm, Node};
 use crate::NodeEnum;
 
-/// The canonical SQL of an expression node.
+/// The type (canonical, as in the catalog: `varchar(255)`, `int8`, `text[]`) of a column an
+/// expression names, where the caller knows it.
+pub type Types<'a> = dyn Fn(&str) -> Option<String> + 'a;
+
+/// The canonical SQL of an expression node, not knowing the types of the columns it names:
+/// every cast of a column is taken for one PostgreSQL adds.
 pub fn canonical_expr(expr: &Node) -> Option<String> {
+    canonical_expr_in(expr, &|_| None)
+}
+
+/// The canonical SQL of an expression node over columns whose types `types` gives. A cast of a
+/// column is dropped only where PostgreSQL would have added it (`lower((email)::text)` for a
+/// `varchar` column); a cast that changes the value's kind (`(flags)::bit(31)` of a `bigint`,
+/// `(tags)::text` of an array) is part of the expression and stays.
+pub fn canonical_expr_in(expr: &Node, types: &Types<'_>) -> Option<String> {
     if let Some(simple) = ast::simple_expr_sql(expr) {
         return Some(simple);
     }
     let mut expr = expr.clone();
-    normalize(&mut expr);
+    normalize(&mut expr, types);
     ast::expr_sql(&expr)
 }
 
 /// The canonical SQL of an expression given as text (e.g. `pg_get_expr` output), or `None` when
 /// it does not parse as an expression.
 pub fn canonical_expr_text(sql: &str) -> Option<String> {
+    canonical_expr_text_in(sql, &|_| None)
+}
+
+/// [`canonical_expr_text`] over columns of known types (see [`canonical_expr_in`]).
+pub fn canonical_expr_text_in(sql: &str, types: &Types<'_>) -> Option<String> {
     if is_plain(sql) {
         return Some(sql.to_owned());
     }
-    canonical_expr(&parse_expr(sql)?)
+    canonical_expr_in(&parse_expr(sql)?, types)
+}
+
+/// Whether a cast of a column of type `from` to `to` is one PostgreSQL adds by itself (an
+/// implicit cast), or the types are not both built-in types this knows (a domain, an enum, an
+/// extension's type: taken for the implicit case, as before types were known).
+fn implicit_cast(from: &str, to: &str) -> bool {
+    fn base(t: &str) -> (&str, bool) {
+        let t = t.trim();
+        let (t, array) = match t.strip_suffix("[]") {
+            Some(e) => (e.trim(), true),
+            None => (t, false),
+        };
+        (t.split('(').next().unwrap_or(t).trim(), array)
+    }
+    const STRINGS: &[&str] = &["text", "varchar", "bpchar", "name", "citext"];
+    const NUMBERS: &[&str] = &["int2", "int4", "int8", "numeric", "float4", "float8"];
+    const TIMES: &[&str] = &["date", "timestamp", "timestamptz"];
+    const OTHERS: &[&str] = &[
+        "bool", "bit", "varbit", "json", "jsonb", "uuid", "bytea", "time", "timetz", "interval",
+        "inet", "cidr", "macaddr", "money", "xml", "tsvector", "tsquery", "oid",
+    ];
+    let known = |t: &str| {
+        STRINGS.contains(&t) || NUMBERS.contains(&t) || TIMES.contains(&t) || OTHERS.contains(&t)
+    };
+    let ((from, from_array), (to, to_array)) = (base(from), base(to));
+    if from == to && from_array == to_array {
+        return true;
+    }
+    if !known(from) || !known(to) {
+        return true;
+    }
+    if from_array != to_array {
+        return false;
+    }
+    let rank = |list: &[&str], t: &str| list.iter().position(|x| *x == t);
+    if STRINGS.contains(&from) && STRINGS.contains(&to) {
+        return true;
+    }
+    match (rank(NUMBERS, from), rank(NUMBERS, to)) {
+        (Some(a), Some(b)) => return a < b,
+        (Some(_), None) | (None, Some(_)) => return false,
+        _ => {}
+    }
+    match (rank(TIMES, from), rank(TIMES, to)) {
+        (Some(a), Some(b)) => return a < b,
+        (Some(_), None) | (None, Some(_)) => return false,
+        _ => {}
+    }
+    matches!(
+        (from, to),
+        ("bit", "varbit") | ("varbit", "bit") | ("cidr", "inet")
+    )
 }
 
 /// Parses one expression (e.g. `pg_get_expr` output) into its parse tree.
@@ -187,38 +257,40 @@ fn number_const(text: &str) -> Option<Val> {
     None
 }
 
-fn normalize_all(nodes: &mut [Node]) {
+fn normalize_all(nodes: &mut [Node], cx: &Types<'_>) {
     for n in nodes {
-        normalize(n);
+        normalize(n, cx);
     }
 }
 
-fn normalize_opt(node: Option<&mut Node>) {
+fn normalize_opt(node: Option<&mut Node>, cx: &Types<'_>) {
     if let Some(n) = node {
-        normalize(n);
+        normalize(n, cx);
     }
 }
 
 /// Rewrites an expression tree into the canonical form, bottom up.
-fn normalize(node: &mut Node) {
+fn normalize(node: &mut Node, cx: &Types<'_>) {
     let Some(inner) = node.node.as_mut() else {
         return;
     };
     match inner {
         NodeEnum::TypeCast(tc) => {
-            normalize_opt(tc.arg.as_deref_mut());
+            normalize_opt(tc.arg.as_deref_mut(), cx);
             let Some(arg) = tc.arg.as_deref() else {
                 return;
             };
-            let strip = matches!(
-                arg.node,
-                Some(
-                    NodeEnum::AConst(_)
-                        | NodeEnum::ColumnRef(_)
-                        | NodeEnum::AArrayExpr(_)
-                        | NodeEnum::ParamRef(_)
-                )
-            );
+            let strip = match &arg.node {
+                Some(NodeEnum::AConst(_) | NodeEnum::AArrayExpr(_) | NodeEnum::ParamRef(_)) => true,
+                Some(NodeEnum::ColumnRef(c)) => {
+                    let column = c.fields.last().and_then(string_of);
+                    match (column.and_then(cx), tc.type_name.as_ref()) {
+                        (Some(from), Some(to)) => implicit_cast(&from, &ast::type_name(to)),
+                        _ => true,
+                    }
+                }
+                _ => false,
+            };
             if !strip {
                 return;
             }
@@ -244,9 +316,9 @@ fn normalize(node: &mut Node) {
             }
         }
         NodeEnum::AExpr(e) => {
-            normalize_all(&mut e.name);
-            normalize_opt(e.lexpr.as_deref_mut());
-            normalize_opt(e.rexpr.as_deref_mut());
+            normalize_all(&mut e.name, cx);
+            normalize_opt(e.lexpr.as_deref_mut(), cx);
+            normalize_opt(e.rexpr.as_deref_mut(), cx);
             let kind = AExprKind::try_from(e.kind).unwrap_or(AExprKind::Undefined);
             match kind {
                 AExprKind::AexprOpAny | AExprKind::AexprOpAll => {
@@ -310,7 +382,7 @@ fn normalize(node: &mut Node) {
             }
         }
         NodeEnum::BoolExpr(b) => {
-            normalize_all(&mut b.args);
+            normalize_all(&mut b.args, cx);
             // Flatten nested ANDs and ORs, as PostgreSQL stores them.
             let op = b.boolop;
             if op != BoolExprType::NotExpr as i32 {
@@ -327,9 +399,9 @@ fn normalize(node: &mut Node) {
             }
         }
         NodeEnum::FuncCall(f) => {
-            normalize_all(&mut f.args);
-            normalize_all(&mut f.agg_order);
-            normalize_opt(f.agg_filter.as_deref_mut());
+            normalize_all(&mut f.args, cx);
+            normalize_all(&mut f.agg_order, cx);
+            normalize_opt(f.agg_filter.as_deref_mut(), cx);
             // Built-in and default-schema functions print unqualified with the default
             // search_path.
             if f.funcname.len() == 2
@@ -354,25 +426,35 @@ fn normalize(node: &mut Node) {
                 }
             }
         }
-        NodeEnum::NullTest(t) => normalize_opt(t.arg.as_deref_mut()),
-        NodeEnum::BooleanTest(t) => normalize_opt(t.arg.as_deref_mut()),
-        NodeEnum::AArrayExpr(a) => normalize_all(&mut a.elements),
-        NodeEnum::List(l) => normalize_all(&mut l.items),
-        NodeEnum::RowExpr(r) => normalize_all(&mut r.args),
-        NodeEnum::CoalesceExpr(c) => normalize_all(&mut c.args),
-        NodeEnum::MinMaxExpr(m) => normalize_all(&mut m.args),
+        NodeEnum::NullTest(t) => normalize_opt(t.arg.as_deref_mut(), cx),
+        NodeEnum::BooleanTest(t) => normalize_opt(t.arg.as_deref_mut(), cx),
+        NodeEnum::AArrayExpr(a) => {
+            // A cast of a column inside ARRAY[...] sets the array's element type (ARRAY[(name)::text]
+            // is text[] where ARRAY[name] of a varchar column is varchar[]): it stays.
+            for e in &mut a.elements {
+                let column_cast = matches!(&e.node, Some(NodeEnum::TypeCast(tc))
+                    if matches!(tc.arg.as_deref().and_then(|a| a.node.as_ref()), Some(NodeEnum::ColumnRef(_))));
+                if !column_cast {
+                    normalize(e, cx);
+                }
+            }
+        }
+        NodeEnum::List(l) => normalize_all(&mut l.items, cx),
+        NodeEnum::RowExpr(r) => normalize_all(&mut r.args, cx),
+        NodeEnum::CoalesceExpr(c) => normalize_all(&mut c.args, cx),
+        NodeEnum::MinMaxExpr(m) => normalize_all(&mut m.args, cx),
         NodeEnum::CaseExpr(c) => {
-            normalize_opt(c.arg.as_deref_mut());
-            normalize_all(&mut c.args);
-            normalize_opt(c.defresult.as_deref_mut());
+            normalize_opt(c.arg.as_deref_mut(), cx);
+            normalize_all(&mut c.args, cx);
+            normalize_opt(c.defresult.as_deref_mut(), cx);
         }
         NodeEnum::CaseWhen(w) => {
-            normalize_opt(w.expr.as_deref_mut());
-            normalize_opt(w.result.as_deref_mut());
+            normalize_opt(w.expr.as_deref_mut(), cx);
+            normalize_opt(w.result.as_deref_mut(), cx);
         }
-        NodeEnum::CollateClause(c) => normalize_opt(c.arg.as_deref_mut()),
-        NodeEnum::AIndirection(i) => normalize_opt(i.arg.as_deref_mut()),
-        NodeEnum::SortBy(s) => normalize_opt(s.node.as_deref_mut()),
+        NodeEnum::CollateClause(c) => normalize_opt(c.arg.as_deref_mut(), cx),
+        NodeEnum::AIndirection(i) => normalize_opt(i.arg.as_deref_mut(), cx),
+        NodeEnum::SortBy(s) => normalize_opt(s.node.as_deref_mut(), cx),
         _ => {}
     }
 }
@@ -386,6 +468,54 @@ mod tests {
         let b = canonical_expr_text(shown);
         assert!(a.is_some(), "{ddl} does not parse");
         assert_eq!(a, b, "{ddl} vs {shown}");
+    }
+
+    fn typed(sql: &str, columns: &[(&str, &str)]) -> String {
+        let types = |c: &str| {
+            columns
+                .iter()
+                .find(|(n, _)| *n == c)
+                .map(|(_, t)| (*t).to_owned())
+        };
+        canonical_expr_text_in(sql, &types).expect("parses")
+    }
+
+    #[test]
+    fn casts_that_change_the_value_stay() {
+        let cols = [
+            ("bit_prefs", "int8"),
+            ("email", "varchar(255)"),
+            ("permissions", "varchar[]"),
+            ("id", "int4"),
+            ("amount", "numeric(10,2)"),
+        ];
+        // PostgreSQL's display and the DDL agree, and the explicit cast survives.
+        let shown = typed("(get_bit((bit_prefs)::bit(31), 24) = 1)", &cols);
+        assert_eq!(shown, typed("get_bit(bit_prefs::bit(31), 24) = 1", &cols));
+        assert!(shown.contains("bit(31)"), "{shown}");
+        let shown = typed("((permissions)::text ~ '^x'::text)", &cols);
+        assert!(shown.contains("permissions::text"), "{shown}");
+        assert!(typed("lower((id)::text)", &cols).contains("::text"));
+        // Implicit casts PostgreSQL adds are dropped, as without types.
+        assert_eq!(typed("lower((email)::text)", &cols), "lower(email)");
+        assert_eq!(typed("round((id)::numeric, 2)", &cols), "round(id, 2)");
+        // A narrowing cast is the user's.
+        assert!(typed("((amount)::integer > 0)", &cols).contains("::int"));
+        // Unknown columns and types (domains, enums, extension types) behave as before.
+        assert_eq!(typed("lower((code)::text)", &cols), "lower(code)");
+        assert!(implicit_cast("mood", "text"));
+        assert!(implicit_cast("int4[]", "int8[]"));
+        assert!(!implicit_cast("varchar[]", "text"));
+        assert!(!implicit_cast("timestamptz", "date"));
+        // Inside ARRAY[...] a column's cast decides the element type.
+        assert_eq!(
+            typed(
+                "lower((ARRAY[(email)::text, (email)::text] || '{}'::text[]))",
+                &cols
+            ),
+            typed("lower(ARRAY[email::text, email::text] || '{}')", &cols)
+        );
+        assert!(typed("ARRAY[(email)::text]", &cols).contains("::text"));
     }
 
     #[test]

@@ -152,6 +152,12 @@ pub fn run_statements(client: &mut Client, sql: &str) -> Result<(), String> {
 
 /// What PostgreSQL holds in the database at `url`, without statistics.
 pub fn live_catalog(url: &str) -> Result<plumb_catalog::Catalog, String> {
+    live_catalog_full(url).map(|c| c.without_live_data())
+}
+
+/// The catalog of a live database as `plumb` reads it: statistics, owners and functions'
+/// definitions included.
+pub fn live_catalog_full(url: &str) -> Result<plumb_catalog::Catalog, String> {
     plumb_pg::block_on(async {
         let session = plumb_pg::Session::connect(&plumb_pg::ConnectOptions::new(url))
             .await
@@ -161,7 +167,6 @@ pub fn live_catalog(url: &str) -> Result<plumb_catalog::Catalog, String> {
             .map_err(|e| e.to_string())
     })
     .map_err(|e| e.to_string())?
-    .map(|c| c.without_live_data())
 }
 
 /// Makes `copy` a fresh copy of `base` (which must have no open connections).
