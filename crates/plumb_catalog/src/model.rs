@@ -297,6 +297,12 @@ pub struct TableStats {
     /// Rows inserted since the statistics reset.
     #[serde(default)]
     pub n_tup_ins: Option<i64>,
+    /// Rows updated since the statistics reset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_tup_upd: Option<i64>,
+    /// Rows deleted since the statistics reset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_tup_del: Option<i64>,
     /// Last manual VACUUM (RFC 3339, UTC).
     pub last_vacuum: Option<String>,
     /// Last autovacuum (RFC 3339, UTC).

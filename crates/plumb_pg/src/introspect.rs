@@ -84,7 +84,8 @@ pub fn queries() -> Vec<(&'static str, String)> {
                  coalesce(t.relpages, 0)::int8 * {bs}, \
                  pg_stat_get_numscans(c.oid), pg_stat_get_live_tuples(c.oid), pg_stat_get_dead_tuples(c.oid), \
                  {}, {}, {}, {}, pg_stat_get_tuples_inserted(c.oid), pt.partattrs::int2[], \
-                 CASE WHEN pt.partexprs IS NOT NULL THEN pg_get_partkeydef(c.oid) END \
+                 CASE WHEN pt.partexprs IS NOT NULL THEN pg_get_partkeydef(c.oid) END, \
+                 pg_stat_get_tuples_updated(c.oid), pg_stat_get_tuples_deleted(c.oid) \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 \
                  LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition \
@@ -556,6 +557,8 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                     last_analyze: r.get(19),
                     last_autoanalyze: r.get(20),
                     n_tup_ins: r.get(21),
+                    n_tup_upd: r.get(24),
+                    n_tup_del: r.get(25),
                 }));
                 if let Some(attrs) = r.get::<_, Option<Vec<i16>>>(22) {
                     partition_keys.insert(oid, (attrs, r.get(23)));

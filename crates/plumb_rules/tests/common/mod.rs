@@ -183,6 +183,8 @@ pub fn review_fixture(
                                 "owner" => t.owner = Some(v),
                                 "rows" => st.estimated_rows = Some(v.parse().unwrap()),
                                 "inserted" => st.n_tup_ins = Some(v.parse().unwrap()),
+                                "updated" => st.n_tup_upd = Some(v.parse().unwrap()),
+                                "deleted" => st.n_tup_del = Some(v.parse().unwrap()),
                                 other => panic!("{rel}: unknown table key {other}"),
                             }
                         }

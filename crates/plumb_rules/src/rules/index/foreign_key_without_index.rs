@@ -9,7 +9,13 @@ use crate::review::SchemaContext;
 declare_rule! {
     /// ## What it does
     /// Flags foreign keys whose columns are not the leading columns of any index of the
-    /// referencing table.
+    /// referencing table (a partial index `WHERE fk IS NOT NULL` counts).
+    ///
+    /// From a live database the severity follows what the missing index costs: high for a
+    /// child of a million rows or more, low under 10,000 rows, and low (medium for a large
+    /// child, whose joins still scan) when the referenced table has had no row deleted or
+    /// updated in at least a week of statistics. Without statistics, a key into a lookup-shaped
+    /// table (a key and a name or code) is low.
     ///
     /// ## Why is this bad
     /// Every DELETE of a referenced row, and every UPDATE of its key, looks for referencing rows:
@@ -103,10 +109,23 @@ impl Rule for ForeignKeyWithoutIndex {
                 if let Some(rows) = rows {
                     f.notes
                         .push(format!("{} has about {rows} rows", table_sql(&t.name)));
+                    let quiet = quiet_parent(cx, references);
+                    if let Some(days) = quiet {
+                        f.notes.push(format!(
+                            "{} has had no row deleted or updated in the {days} days since the statistics reset: the scan happens only when one is",
+                            table_sql(references)
+                        ));
+                    }
                     if rows >= LARGE_CHILD_ROWS {
-                        f.severity = f.severity.max(Severity::High);
-                    } else if rows < SMALL_CHILD_ROWS {
-                        // A scan of a few thousand rows per parent delete costs little.
+                        // Joins from the parent still scan a large child.
+                        f.severity = f.severity.max(if quiet.is_some() {
+                            Severity::Medium
+                        } else {
+                            Severity::High
+                        });
+                    } else if rows < SMALL_CHILD_ROWS || quiet.is_some() {
+                        // A scan of a few thousand rows per parent delete costs little, and
+                        // a parent that is never deleted from or re-keyed triggers none.
                         f.severity = Severity::Low;
                     }
                 } else if cx
@@ -129,6 +148,17 @@ impl Rule for ForeignKeyWithoutIndex {
             }
         }
     }
+}
+
+/// Statistics younger than this say too little about how often a parent changes.
+const QUIET_MIN_DAYS: i64 = 7;
+
+/// The days of statistics in which the referenced table had no row deleted or updated (so no
+/// foreign key check scanned the child), when the live statistics cover at least a week.
+fn quiet_parent(cx: &SchemaContext<'_>, parent: &plumb_catalog::QualifiedName) -> Option<i64> {
+    let days = cx.catalog.database.as_ref()?.stats_age_seconds? / 86_400;
+    let stats = cx.catalog.table(parent)?.stats.as_ref()?;
+    (days >= QUIET_MIN_DAYS && stats.n_tup_del? == 0 && stats.n_tup_upd? == 0).then_some(days)
 }
 
 // Findings hold their fix boxed.
