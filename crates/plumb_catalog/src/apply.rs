@@ -149,6 +149,11 @@ impl Catalog {
                     let name = QualifiedName::from_range_var(rv);
                     let comment = self.views.get(&name).and_then(|v| v.comment.clone());
                     let depends_on = v.query.as_deref().map(|q| self.view_sources(q)).unwrap_or_default();
+                    let definition = view_definition(&NodeEnum::ViewStmt(Box::new(protobuf::ViewStmt {
+                        view: Some(qualified_range_var(rv, &name)),
+                        replace: false,
+                        ..(**v).clone()
+                    })));
                     self.views.insert(
                         name.clone(),
                         View {
@@ -157,6 +162,7 @@ impl Catalog {
                             owner: None,
                             comment,
                             depends_on,
+                            definition,
                         },
                     );
                 }
@@ -168,6 +174,13 @@ impl Catalog {
                     if c.objtype == ObjectType::ObjectMatview as i32 {
                         let depends_on =
                             c.query.as_deref().map(|q| self.view_sources(q)).unwrap_or_default();
+                        let mut stmt = (**c).clone();
+                        stmt.if_not_exists = false;
+                        if let Some(into) = stmt.into.as_mut() {
+                            into.rel = Some(qualified_range_var(rel, &name));
+                        }
+                        let definition =
+                            view_definition(&NodeEnum::CreateTableAsStmt(Box::new(stmt)));
                         self.views.insert(
                             name.clone(),
                             View {
@@ -176,6 +189,7 @@ impl Catalog {
                                 owner: None,
                                 comment: None,
                                 depends_on,
+                                definition,
                             },
                         );
                     } else {
@@ -1339,8 +1353,10 @@ impl Catalog {
             }
             ObjectType::ObjectView | ObjectType::ObjectMatview => {
                 if let Some(mut v) = self.views.remove(&target) {
-                    v.name = new;
+                    v.name = new.clone();
+                    v.definition = None;
                     self.views.insert(v.name.clone(), v);
+                    self.views_read_renamed(&target, Some(&new));
                 }
             }
             ObjectType::ObjectSequence => {
@@ -1468,9 +1484,31 @@ impl Catalog {
             }
         });
         self.rename_grant_object(target, new);
+        self.views_read_renamed(target, Some(new));
+    }
+
+    /// Views that read a renamed relation (or one whose column was renamed) follow it, as
+    /// PostgreSQL's do by OID; their stored statement, which names the old one, is dropped.
+    fn views_read_renamed(&mut self, target: &QualifiedName, new: Option<&QualifiedName>) {
+        crate::model::update_where(
+            &mut self.views,
+            |v| v.depends_on.contains(target),
+            |v| {
+                v.definition = None;
+                if let Some(new) = new {
+                    for d in &mut v.depends_on {
+                        if d == target {
+                            d.clone_from(new);
+                        }
+                    }
+                    v.depends_on.sort();
+                }
+            },
+        );
     }
 
     fn rename_column(&mut self, target: &QualifiedName, old: &str, new: &str) {
+        self.views_read_renamed(target, None);
         let in_expr = |e: &mut String| *e = plumb_sql::canon::rename_column(e, old, new);
         if let Some(t) = self.table_mut(target) {
             if let Some(c) = t.column_mut(old) {
@@ -1803,6 +1841,22 @@ pub fn index_key_options(params: &[Node]) -> Vec<IndexKeyOptions> {
     } else {
         options
     }
+}
+
+/// A copy of a relation reference that names `name`'s schema.
+fn qualified_range_var(rv: &protobuf::RangeVar, name: &QualifiedName) -> protobuf::RangeVar {
+    protobuf::RangeVar {
+        schemaname: name.schema.to_string(),
+        ..rv.clone()
+    }
+}
+
+/// A view's `CREATE` statement, unless its query was left out of the parse (the lint engine
+/// replaces it by `SELECT 1`).
+fn view_definition(stmt: &NodeEnum) -> Option<String> {
+    let sql = plumb_sql::deparse(stmt)?;
+    (!sql.ends_with(" AS SELECT 1") && !sql.ends_with(" AS SELECT 1 WITH NO DATA"))
+        .then(|| sql + ";")
 }
 
 #[cfg(test)]

@@ -558,6 +558,11 @@ pub struct View {
     /// The tables and views its query reads, sorted: `DROP ... CASCADE` of one drops the view.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<QualifiedName>,
+    /// The statement that creates it, schema-qualified (`pg_get_viewdef` from a live database,
+    /// the statement from DDL), so a fix that must drop it can create it again. `None` when the
+    /// query was not parsed. Formatting depends on the source: left out of comparisons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub definition: Option<String>,
 }
 
 /// A user-defined enum type.
@@ -1003,8 +1008,8 @@ impl Catalog {
     }
 
     /// The same schema without what only a live database knows: owners, statistics, sizes,
-    /// sequence positions, extension versions and the database facts (and functions' source
-    /// text, whose formatting depends on the source). Two catalogs of the same
+    /// sequence positions, extension versions and the database facts (and functions' and
+    /// views' source text, whose formatting depends on the source). Two catalogs of the same
     /// schema, one from DDL and one from a live database, are equal after this.
     #[must_use]
     pub fn without_live_data(&self) -> Catalog {
@@ -1022,7 +1027,10 @@ impl Catalog {
                 Arc::make_mut(i).stats = None;
             }
         });
-        update_values(&mut c.views, |v| v.owner = None);
+        update_values(&mut c.views, |v| {
+            v.owner = None;
+            v.definition = None;
+        });
         update_values(&mut c.sequences, |s| {
             if s.last_value.is_some() {
                 Arc::make_mut(s).last_value = None;

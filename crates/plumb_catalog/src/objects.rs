@@ -1035,6 +1035,7 @@ impl Catalog {
                 if let Some(old) = s.relation.as_ref().map(QualifiedName::from_range_var) {
                     if let Some(mut v) = self.views.remove(&old) {
                         v.name = to(&old);
+                        v.definition = None;
                         self.views.insert(v.name.clone(), v);
                     }
                 }

@@ -85,7 +85,9 @@ pub fn queries() -> Vec<(&'static str, String)> {
                  pg_stat_get_numscans(c.oid), pg_stat_get_live_tuples(c.oid), pg_stat_get_dead_tuples(c.oid), \
                  {}, {}, {}, {}, pg_stat_get_tuples_inserted(c.oid), pt.partattrs::int2[], \
                  CASE WHEN pt.partexprs IS NOT NULL THEN pg_get_partkeydef(c.oid) END, \
-                 pg_stat_get_tuples_updated(c.oid), pg_stat_get_tuples_deleted(c.oid) \
+                 pg_stat_get_tuples_updated(c.oid), pg_stat_get_tuples_deleted(c.oid), \
+                 CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END, \
+                 c.reloptions::text[], c.relispopulated \
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
                  LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0 \
                  LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition \
@@ -569,6 +571,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
                 catalog.views.insert(
                     name.clone(),
                     View {
+                        definition: view_statement(&name, r),
                         name,
                         materialized: char_of(r, 3) == b'm',
                         owner: r.get(5),
@@ -1137,6 +1140,31 @@ async fn read_sequence_positions(
         }
     }
     Ok(())
+}
+
+/// The `CREATE [MATERIALIZED] VIEW` statement of a view row of the relations query.
+fn view_statement(name: &QualifiedName, r: &Row) -> Option<String> {
+    let query: String = r.get::<_, Option<String>>(26)?;
+    let options: Option<Vec<String>> = r.get(27);
+    let materialized = char_of(r, 3) == b'm';
+    let with = options
+        .filter(|o| !o.is_empty())
+        .map(|o| format!(" WITH ({})", o.join(", ")))
+        .unwrap_or_default();
+    let query = query.trim().trim_end_matches(';');
+    Some(if materialized {
+        let data = if r.get::<_, bool>(28) {
+            ""
+        } else {
+            " WITH NO DATA"
+        };
+        format!(
+            "CREATE MATERIALIZED VIEW {}{with} AS\n{query}{data};",
+            name.sql()
+        )
+    } else {
+        format!("CREATE VIEW {}{with} AS\n{query};", name.sql())
+    })
 }
 
 /// The key elements of `pg_get_partkeydef` output (`RANGE (lower(name), id)`), canonical.

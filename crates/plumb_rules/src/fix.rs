@@ -710,6 +710,131 @@ fn validated(t: &str, add: &str, name: &str, valid: bool) -> String {
     }
 }
 
+/// The views that read `table`, directly or through other views, in the order they can be
+/// created (each after the views it reads).
+fn views_reading<'a>(
+    catalog: &'a plumb_catalog::Catalog,
+    table: &plumb_catalog::QualifiedName,
+) -> Vec<&'a plumb_catalog::View> {
+    let mut found: Vec<&plumb_catalog::View> = Vec::new();
+    let mut frontier = vec![table.clone()];
+    while let Some(t) = frontier.pop() {
+        for v in catalog.views.values().filter(|v| v.depends_on.contains(&t)) {
+            if !found.iter().any(|f| f.name == v.name) {
+                found.push(v);
+                frontier.push(v.name.clone());
+            }
+        }
+    }
+    let mut ordered: Vec<&plumb_catalog::View> = Vec::new();
+    while ordered.len() < found.len() {
+        let before = ordered.len();
+        for v in &found {
+            let placed = |n: &plumb_catalog::QualifiedName| ordered.iter().any(|o| &o.name == n);
+            let ready = v
+                .depends_on
+                .iter()
+                .all(|d| placed(d) || !found.iter().any(|f| &f.name == d));
+            if !placed(&v.name) && ready {
+                ordered.push(v);
+            }
+        }
+        if ordered.len() == before {
+            // A cycle cannot be created; keep the rest in name order.
+            for v in &found {
+                if !ordered.iter().any(|o| o.name == v.name) {
+                    ordered.push(v);
+                }
+            }
+        }
+    }
+    ordered
+}
+
+/// `v1, v2 read t` (views that read a table, directly or through other views).
+pub fn views_reading_note(
+    catalog: &plumb_catalog::Catalog,
+    table: &plumb_catalog::QualifiedName,
+) -> String {
+    let names: Vec<String> = views_reading(catalog, table)
+        .iter()
+        .map(|v| table_sql(&v.name))
+        .collect();
+    format!("views {} read {}", names.join(", "), table_sql(table))
+}
+
+/// A change of `table`'s column types as it must run when views read the table: PostgreSQL
+/// refuses to change the type of a column a view uses, so in one transaction the views are
+/// dropped (readers of views first), the change runs, and the views are created again with
+/// what dropping them took (their indexes, comments, grants and owners). `Err` with a note
+/// when a view's statement is unknown (the fix cannot recreate it).
+pub fn around_views(
+    catalog: &plumb_catalog::Catalog,
+    table: &plumb_catalog::QualifiedName,
+    change: &str,
+) -> Result<String, String> {
+    let views = views_reading(catalog, table);
+    if views.is_empty() {
+        return Ok(change.to_owned());
+    }
+    if views.iter().any(|v| v.definition.is_none()) {
+        return Err(format!(
+            "{}: PostgreSQL refuses to change the type of a column a view uses; drop them before the change and create them again after",
+            views_reading_note(catalog, table)
+        ));
+    }
+    let kind = |v: &plumb_catalog::View| {
+        if v.materialized {
+            "MATERIALIZED VIEW"
+        } else {
+            "VIEW"
+        }
+    };
+    let lit = |s: &str| format!("'{}'", s.replace('\'', "''"));
+    let mut sql = vec!["BEGIN;".to_owned()];
+    for v in views.iter().rev() {
+        sql.push(format!("DROP {} {};", kind(v), table_sql(&v.name)));
+    }
+    sql.push(change.to_owned());
+    for v in &views {
+        sql.push(v.definition.clone().unwrap_or_default());
+        for i in catalog.indexes_of(&v.name) {
+            // Inside the transaction, on a view no one reads yet: a plain build.
+            sql.push(create_index_sql(catalog, i).replacen("INDEX CONCURRENTLY ", "INDEX ", 1));
+        }
+        if let Some(c) = &v.comment {
+            sql.push(format!(
+                "COMMENT ON {} {} IS {};",
+                kind(v),
+                table_sql(&v.name),
+                lit(c)
+            ));
+        }
+        if let Some(o) = &v.owner {
+            sql.push(format!(
+                "ALTER {} {} OWNER TO {};",
+                kind(v),
+                table_sql(&v.name),
+                ident(o)
+            ));
+        }
+        for g in catalog.grants.iter().filter(|g| g.object == v.name) {
+            let grantee = if g.grantee == "public" {
+                "PUBLIC".to_owned()
+            } else {
+                ident(&g.grantee)
+            };
+            sql.push(format!(
+                "GRANT {} ON {} TO {grantee};",
+                g.privilege,
+                table_sql(&v.name)
+            ));
+        }
+    }
+    sql.push("COMMIT;".to_owned());
+    Ok(sql.join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

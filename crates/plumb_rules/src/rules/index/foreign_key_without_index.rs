@@ -105,6 +105,20 @@ impl Rule for ForeignKeyWithoutIndex {
                     "Index {} ({cols}) with CREATE INDEX CONCURRENTLY",
                     table_sql(&t.name)
                 );
+                // A partial index on the columns serves the application's queries, not the
+                // key's check, which looks for every referencing row.
+                if let Some(i) = cx.indexes_of(&t.name).iter().find(|i| {
+                    i.valid
+                        && i.predicate.is_some()
+                        && i.columns.len() >= n
+                        && fk.columns.iter().all(|c| i.columns[..n].contains(c))
+                }) {
+                    f.notes.push(format!(
+                        "{} covers ({cols}) only WHERE {}: the key's check looks for every referencing row and cannot use it",
+                        i.name.name,
+                        i.predicate.as_deref().unwrap_or_default()
+                    ));
+                }
                 let rows = t.stats.as_ref().and_then(|s| s.estimated_rows);
                 if let Some(rows) = rows {
                     f.notes

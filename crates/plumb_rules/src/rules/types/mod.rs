@@ -275,12 +275,43 @@ pub(crate) fn review_column_types(
                 "changing the type rewrites {table} under ACCESS EXCLUSIVE; on a large table add a new column and backfill it instead"
             ));
         }
+        let (forward, back) = views_around(cx, &t.name, alter(true), alter(false), &mut f);
         f.fix = Some(fix(
             "Change the column types",
-            alter(true),
-            Some(alter(false)),
+            forward,
+            Some(back),
             Applicability::DisplayOnly,
         ));
         out.push(f);
+    }
+}
+
+/// A type change and its rollback wrapped so they run where views read the table (see
+/// [`crate::fix::around_views`]); when a view's statement is unknown, the change as it is,
+/// with a note saying what to do with the views.
+pub(crate) fn views_around(
+    cx: &crate::review::SchemaContext<'_>,
+    table: &plumb_catalog::QualifiedName,
+    forward: String,
+    back: String,
+    f: &mut Finding,
+) -> (String, String) {
+    match (
+        crate::fix::around_views(cx.catalog, table, &forward),
+        crate::fix::around_views(cx.catalog, table, &back),
+    ) {
+        (Ok(a), Ok(b)) => {
+            if a != forward {
+                f.notes.push(format!(
+                    "{}: the fix drops them and creates them again in the same transaction, since PostgreSQL refuses to change the type of a column a view uses",
+                    crate::fix::views_reading_note(cx.catalog, table)
+                ));
+            }
+            (a, b)
+        }
+        (Err(note), _) | (_, Err(note)) => {
+            f.notes.push(note);
+            (forward, back)
+        }
     }
 }

@@ -124,6 +124,7 @@ impl Rule for PreferBigintKeys {
                     sql.push_str(&format!("\nALTER SEQUENCE {s} AS bigint;"));
                     rollback.push_str(&format!("\nALTER SEQUENCE {s} AS {};", c.type_name));
                 }
+                let (sql, rollback) = super::views_around(cx, &t.name, sql, rollback, &mut f);
                 f.fix = Some(crate::context::fix(
                     "Widen the key to bigint",
                     sql,

@@ -144,7 +144,19 @@ impl Rule for SequenceExhaustion {
             f.severity = severity;
             f.help =
                 "Widen the sequence and its column to bigint before the range runs out".to_owned();
-            f.fix = Some(widen_fix(s, column));
+            let mut fix = widen_fix(s, column);
+            if let Some((t, _)) = column.filter(|(_, c)| c.type_name != "int8") {
+                let (sql, rollback) = super::views_around(
+                    cx,
+                    &t.name,
+                    fix.sql.clone(),
+                    fix.rollback.clone().unwrap_or_default(),
+                    &mut f,
+                );
+                fix.sql = sql;
+                fix.rollback = Some(rollback);
+            }
+            f.fix = Some(fix);
             out.push(f);
         }
     }
