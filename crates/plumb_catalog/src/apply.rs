@@ -1329,6 +1329,7 @@ impl Catalog {
         retain(&mut self.functions, |k, _| k.schema != s);
         retain(&mut self.collations, |k, _| k.schema != s);
         retain(&mut self.text_search_configs, |k, _| k.schema != s);
+        retain(&mut self.aggregates, |k, _| k.schema != s);
         let gone: Vec<_> = self
             .grants
             .iter()

@@ -731,6 +731,72 @@ impl Function {
     }
 }
 
+/// A user-defined aggregate (`CREATE AGGREGATE name(types) (SFUNC = ..., STYPE = ...)`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Aggregate {
+    /// Its name (the catalog key adds the argument types, as for functions).
+    pub name: QualifiedName,
+    /// Input argument types (canonical).
+    pub arg_types: Vec<String>,
+    /// The state transition function (unqualified in `pg_catalog` and `public`).
+    pub state_function: String,
+    /// The state value's type (canonical).
+    pub state_type: String,
+    /// The final function, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub final_function: Option<String>,
+    /// The state's initial value, as text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_condition: Option<String>,
+    /// The function that combines two states (parallel aggregation), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub combine_function: Option<String>,
+}
+
+impl Aggregate {
+    /// The `CREATE AGGREGATE` statement that makes it.
+    pub fn create_sql(&self) -> String {
+        let func = |f: &str| {
+            f.split('.')
+                .map(crate::quote_ident)
+                .collect::<Vec<_>>()
+                .join(".")
+        };
+        let mut opts = vec![
+            format!("SFUNC = {}", func(&self.state_function)),
+            format!("STYPE = {}", self.state_type),
+        ];
+        if let Some(f) = &self.final_function {
+            opts.push(format!("FINALFUNC = {}", func(f)));
+        }
+        if let Some(f) = &self.combine_function {
+            opts.push(format!("COMBINEFUNC = {}", func(f)));
+        }
+        if let Some(i) = &self.initial_condition {
+            opts.push(format!("INITCOND = '{}'", i.replace('\'', "''")));
+        }
+        format!(
+            "CREATE AGGREGATE {}({}) ({});",
+            self.name.sql(),
+            if self.arg_types.is_empty() {
+                "*".to_owned()
+            } else {
+                self.arg_types.join(", ")
+            },
+            opts.join(", ")
+        )
+    }
+}
+
+/// A function's name as the catalog keeps it where another object names it: unqualified in
+/// `pg_catalog` and `public`, `schema.name` elsewhere.
+pub fn routine_name(parts: &[&str]) -> String {
+    match parts {
+        ["pg_catalog" | "public", n] | [n] => (*n).to_owned(),
+        parts => parts.join("."),
+    }
+}
+
 /// A collation created by `CREATE COLLATION` (the built-in and imported ones are not listed).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Collation {
@@ -977,6 +1043,9 @@ pub struct Catalog {
     /// Text search configurations by name.
     #[serde(default, with = "as_list", skip_serializing_if = "OrdMap::is_empty")]
     pub text_search_configs: OrdMap<QualifiedName, TextSearchConfig>,
+    /// Aggregates by [`Function::key`].
+    #[serde(default, with = "as_list", skip_serializing_if = "OrdMap::is_empty")]
+    pub aggregates: OrdMap<QualifiedName, Aggregate>,
     /// Privileges granted explicitly (owners' implicit privileges are not listed).
     #[serde(default)]
     pub grants: OrdSet<Grant>,
@@ -994,6 +1063,33 @@ impl Catalog {
     /// A table to change, copied first if a clone of the catalog shares it.
     pub fn table_mut(&mut self, name: &QualifiedName) -> Option<&mut Table> {
         self.tables.get_mut(name).map(Arc::make_mut)
+    }
+
+    /// Views in an order they can be created in: each after the views it reads (name order
+    /// otherwise; the members of a cycle, which PostgreSQL cannot create, last).
+    pub fn views_in_creation_order<'a>(&self, views: &[&'a View]) -> Vec<&'a View> {
+        let mut ordered: Vec<&View> = Vec::with_capacity(views.len());
+        let placed = |ordered: &[&View], n: &QualifiedName| ordered.iter().any(|o| &o.name == n);
+        while ordered.len() < views.len() {
+            let before = ordered.len();
+            for v in views {
+                let ready = v
+                    .depends_on
+                    .iter()
+                    .all(|d| placed(&ordered, d) || !views.iter().any(|f| &f.name == d));
+                if ready && !placed(&ordered, &v.name) {
+                    ordered.push(v);
+                }
+            }
+            if ordered.len() == before {
+                for v in views {
+                    if !placed(&ordered, &v.name) {
+                        ordered.push(v);
+                    }
+                }
+            }
+        }
+        ordered
     }
 
     /// Indexes of a table, in name order.
@@ -1104,6 +1200,12 @@ keyed_by_name!(
 );
 
 impl Keyed<QualifiedName> for Function {
+    fn key(&self) -> QualifiedName {
+        Function::key(&self.name, &self.arg_types)
+    }
+}
+
+impl Keyed<QualifiedName> for Aggregate {
     fn key(&self) -> QualifiedName {
         Function::key(&self.name, &self.arg_types)
     }

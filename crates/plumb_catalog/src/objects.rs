@@ -13,7 +13,7 @@ use plumb_sql::NodeEnum;
 
 use crate::apply::{node, Applied};
 use crate::model::{
-    Catalog, Collation, CompositeType, Domain, DomainCheck, Extension, Function, Grant,
+    Aggregate, Catalog, Collation, CompositeType, Domain, DomainCheck, Extension, Function, Grant,
     GrantObject, Policy, PolicyCommand, QualifiedName, Sequence, TextSearchConfig, Trigger,
     Volatility,
 };
@@ -216,15 +216,6 @@ fn function_definition(f: &protobuf::CreateFunctionStmt, name: &QualifiedName) -
         })
         .collect();
     plumb_sql::deparse(&NodeEnum::CreateFunctionStmt(Box::new(stmt))).map(|sql| sql + ";")
-}
-
-/// A text search parser's or dictionary's name as the catalog keeps it: unqualified in
-/// `pg_catalog` and `public`, `schema.name` elsewhere.
-fn ts_object_name(parts: &[&str]) -> String {
-    match parts {
-        ["pg_catalog" | "public", n] | [n] => (*n).to_owned(),
-        parts => parts.join("."),
-    }
 }
 
 fn apply_function_options(f: &mut Function, options: &[Node]) {
@@ -527,7 +518,7 @@ impl Catalog {
             | NodeEnum::CreateTableSpaceStmt(_)
             | NodeEnum::DropTableSpaceStmt(_) => Applied::NoSchemaChange,
             NodeEnum::DefineStmt(d) => match ObjectType::try_from(d.kind) {
-                Ok(ObjectType::ObjectAggregate) => Applied::Unmodelled("CREATE AGGREGATE"),
+                Ok(ObjectType::ObjectAggregate) => self.create_aggregate(d),
                 Ok(ObjectType::ObjectOperator) => Applied::Unmodelled("CREATE OPERATOR"),
                 Ok(ObjectType::ObjectCollation) => self.create_collation(d),
                 Ok(ObjectType::ObjectTsconfiguration) => self.create_ts_config(d),
@@ -650,6 +641,66 @@ impl Catalog {
         Applied::Changed
     }
 
+    /// `CREATE AGGREGATE name(types) (SFUNC = f, STYPE = t [, FINALFUNC, COMBINEFUNC,
+    /// INITCOND])`; other options (moving-aggregate, ordered-set, serialization) are not
+    /// modelled.
+    fn create_aggregate(&mut self, d: &protobuf::DefineStmt) -> Applied {
+        let Some(name) = QualifiedName::from_parts(&strings(&d.defnames)) else {
+            return Applied::Unmodelled("CREATE AGGREGATE");
+        };
+        // args: [the argument list, the number of direct arguments]; none for the old syntax.
+        let Some(NodeEnum::List(args)) = d.args.first().and_then(node) else {
+            return Applied::Unmodelled("CREATE AGGREGATE (old syntax)");
+        };
+        let arg_types = function_args(&args.items);
+        let mut agg = Aggregate {
+            name,
+            arg_types,
+            state_function: String::new(),
+            state_type: String::new(),
+            final_function: None,
+            initial_condition: None,
+            combine_function: None,
+        };
+        for o in &d.definition {
+            let Some(NodeEnum::DefElem(e)) = node(o) else {
+                continue;
+            };
+            let arg = e.arg.as_deref().and_then(node);
+            let routine = || match arg {
+                Some(NodeEnum::TypeName(t)) => Some(crate::model::routine_name(&strings(&t.names))),
+                Some(NodeEnum::List(l)) => Some(crate::model::routine_name(&strings(&l.items))),
+                Some(NodeEnum::String(s)) => Some(s.sval.clone()),
+                _ => None,
+            };
+            match e.defname.to_ascii_lowercase().as_str() {
+                "sfunc" => agg.state_function = routine().unwrap_or_default(),
+                "stype" => {
+                    if let Some(NodeEnum::TypeName(t)) = arg {
+                        agg.state_type = ast::type_name(t);
+                    }
+                }
+                "finalfunc" => agg.final_function = routine(),
+                "combinefunc" => agg.combine_function = routine(),
+                "initcond" => {
+                    agg.initial_condition = e
+                        .arg
+                        .as_deref()
+                        .and_then(|a| ast::str_const(a).or_else(|| ast::string_of(a)))
+                        .map(str::to_owned);
+                }
+                "basetype" => return Applied::Unmodelled("CREATE AGGREGATE (old syntax)"),
+                _ => {}
+            }
+        }
+        if agg.state_function.is_empty() || agg.state_type.is_empty() {
+            return Applied::Unmodelled("CREATE AGGREGATE");
+        }
+        let key = Function::key(&agg.name, &agg.arg_types);
+        self.aggregates.insert(key, agg);
+        Applied::Changed
+    }
+
     /// `CREATE TEXT SEARCH CONFIGURATION name (PARSER = p)` or `(COPY = other)`, where the
     /// other is `simple` or a configuration the schema created.
     fn create_ts_config(&mut self, d: &protobuf::DefineStmt) -> Applied {
@@ -671,12 +722,12 @@ impl Catalog {
                 "parser" => {
                     config = Some(TextSearchConfig {
                         name: name.clone(),
-                        parser: ts_object_name(&target),
+                        parser: crate::model::routine_name(&target),
                         mappings: std::collections::BTreeMap::new(),
                     });
                 }
                 "copy" => {
-                    let from = ts_object_name(&target);
+                    let from = crate::model::routine_name(&target);
                     config = if from == "simple" {
                         Some(TextSearchConfig {
                             name: name.clone(),
@@ -733,8 +784,8 @@ impl Catalog {
             .dicts
             .iter()
             .filter_map(|d| match node(d) {
-                Some(NodeEnum::List(l)) => Some(ts_object_name(&strings(&l.items))),
-                Some(NodeEnum::String(s)) => Some(ts_object_name(&[s.sval.as_str()])),
+                Some(NodeEnum::List(l)) => Some(crate::model::routine_name(&strings(&l.items))),
+                Some(NodeEnum::String(s)) => Some(crate::model::routine_name(&[s.sval.as_str()])),
                 _ => None,
             })
             .collect();
@@ -1080,6 +1131,20 @@ impl Catalog {
                     self.text_search_configs.remove(&n);
                 }
             }
+            ObjectType::ObjectAggregate => {
+                if let Some(NodeEnum::ObjectWithArgs(f)) = node(obj) {
+                    if let Some((name, args)) = object_with_args_key(f) {
+                        match args {
+                            Some(args) => {
+                                self.aggregates.remove(&Function::key(&name, &args));
+                            }
+                            None => {
+                                crate::apply::retain(&mut self.aggregates, |_, a| a.name != name);
+                            }
+                        }
+                    }
+                }
+            }
             ObjectType::ObjectExtension => {
                 if let Some(p) = list_name() {
                     for e in p {
@@ -1126,7 +1191,6 @@ impl Catalog {
             ObjectType::ObjectRule => return Applied::Unmodelled("DROP RULE"),
             ObjectType::ObjectCast
             | ObjectType::ObjectOperator
-            | ObjectType::ObjectAggregate
             | ObjectType::ObjectEventTrigger
             | ObjectType::ObjectPublication
             | ObjectType::ObjectStatisticExt

@@ -684,6 +684,37 @@ impl Resolver<'_> {
             {
                 self.new_names(&mut d.defnames)
             }
+            NodeEnum::DefineStmt(d) if d.kind == ObjectType::ObjectAggregate as i32 => {
+                let mut changed = self.new_names(&mut d.defnames);
+                if let Some(NodeEnum::List(args)) = d.args.first_mut().and_then(|a| a.node.as_mut())
+                {
+                    for p in &mut args.items {
+                        if let Some(NodeEnum::FunctionParameter(p)) = p.node.as_mut() {
+                            changed |= self.type_name(p.arg_type.as_mut());
+                        }
+                    }
+                }
+                for o in &mut d.definition {
+                    let Some(NodeEnum::DefElem(e)) = o.node.as_mut() else {
+                        continue;
+                    };
+                    let routine =
+                        matches!(e.defname.as_str(), "sfunc" | "finalfunc" | "combinefunc");
+                    match e.arg.as_deref_mut().and_then(|a| a.node.as_mut()) {
+                        Some(NodeEnum::TypeName(t)) if routine => {
+                            changed |= self.func_names(&mut t.names);
+                        }
+                        Some(NodeEnum::TypeName(t)) if e.defname == "stype" => {
+                            changed |= self.type_name(Some(t));
+                        }
+                        Some(NodeEnum::List(l)) if routine => {
+                            changed |= self.func_names(&mut l.items);
+                        }
+                        _ => {}
+                    }
+                }
+                changed
+            }
             NodeEnum::AlterTsconfigurationStmt(a) => {
                 let c = self.catalog;
                 let schema = single_name(&a.cfgname)

@@ -7,11 +7,14 @@
 //! `Indexes` blocks (columns, expressions in backticks, composite keys, `pk`, `unique`,
 //! `name`, `type`; a backtick key is written as given when PostgreSQL takes it as an index
 //! element, so `` `name gin_trgm_ops` `` and `` `created_at DESC` `` keep their operator class
-//! and order; an index note holding `INCLUDE (...)` / `WHERE ...` completes the index),
-//! `checks` blocks, `Enum` (with value notes), `Ref` (short and long form, composite keys,
-//! `delete`/`update` actions), `Note`, and the `Project` note, whose `extensions: a, b` line and
-//! `CREATE DOMAIN` / `CREATE TYPE` / `CREATE SEQUENCE` lines (as `plumb schema docs` writes what
-//! DBML has no syntax for) are created first; `TableGroup` and `Records` are read and ignored.
+//! and order; an index note holding `INCLUDE (...)` / `WHERE ...` completes the index, and
+//! one starting `CONSTRAINT` makes it a UNIQUE constraint), `checks` blocks, `Enum` (with value
+//! notes), `Ref` (short and long form, composite keys, `delete`/`update` actions), `Note`, and
+//! the `Project` note, whose `extensions: a, b` line and SQL statements (as `plumb schema docs`
+//! writes what DBML has no syntax for: collations, text search configurations, domains, types,
+//! sequences, functions, aggregates, `ALTER TABLE`s, views and their indexes) are run where
+//! they must be;
+//! `TableGroup` and `Records` are read and ignored.
 //! Column types are taken as written (domains, extension types), except names only other
 //! databases use (`string`, `datetime`), refused with what to use instead. Identifiers are
 //! quoted where PostgreSQL needs it (keywords such as `authorization`). The input is untrusted
@@ -1470,6 +1473,10 @@ pub fn to_ddl(text: &str) -> Result<String, DbmlError> {
         out.push('\n');
         out.push_str(&note.after.concat());
     }
+    if !note.views.is_empty() {
+        out.push('\n');
+        out.push_str(&note.views.concat());
+    }
     if !note.functions.is_empty() {
         out.push_str("RESET check_function_bodies;\n");
     }
@@ -1498,6 +1505,8 @@ struct ProjectSql {
     late_functions: Vec<String>,
     /// `ALTER TABLE` (identity ALWAYS, deferrable foreign keys), at the end.
     after: Vec<String>,
+    /// Views, materialized views and their indexes, after the tables and their keys.
+    views: Vec<String>,
 }
 
 impl ProjectSql {
@@ -1586,6 +1595,11 @@ impl ProjectSql {
                 {
                     out.types.push(text);
                 }
+                NodeEnum::DefineStmt(d)
+                    if d.kind == plumb_sql::protobuf::ObjectType::ObjectAggregate as i32 =>
+                {
+                    out.functions.push(text);
+                }
                 NodeEnum::CreateFunctionStmt(f) => {
                     let late = f.sql_body.is_some()
                         || names_table(f.return_type.as_ref())
@@ -1600,6 +1614,9 @@ impl ProjectSql {
                     }
                 }
                 NodeEnum::AlterTableStmt(_) => out.after.push(text),
+                NodeEnum::ViewStmt(_) | NodeEnum::CreateTableAsStmt(_) | NodeEnum::IndexStmt(_) => {
+                    out.views.push(text);
+                }
                 _ => {}
             }
         }

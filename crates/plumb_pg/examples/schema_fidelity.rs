@@ -118,9 +118,10 @@ fn line_of(text: &str, byte: usize) -> usize {
 }
 
 /// DBML written from the live catalog, imported back to DDL and loaded: what PostgreSQL then
-/// holds against the original, on what DBML carries (tables, columns, keys, indexes, checks,
-/// references); owners, grants, functions, triggers, views and sequences' own settings are not
-/// DBML's, and are left out of the comparison.
+/// holds against the original, on what the DBML carries (tables, columns, keys, indexes, checks,
+/// references, and through its Project note collations, text search configurations and views);
+/// owners, grants, triggers, policies and sequences' own settings are not carried and are left
+/// out of the comparison.
 fn dbml_round_trip(original: &Catalog) {
     let dbml = plumb_report::schema_docs::render_dbml(original);
     let ddl = match plumb_dbml::to_ddl(&dbml) {
@@ -145,7 +146,7 @@ fn dbml_round_trip(original: &Catalog) {
     let back = plumb_test_support::live_catalog(&db.url()).expect("introspect");
     let diff = dbml_shape(&original.without_live_data()).diff(&dbml_shape(&back));
     println!(
-        "\nDBML round trip: {} bytes of DBML, {} errors loading the imported DDL, {} differences on tables, columns, keys, indexes, checks and references",
+        "\nDBML round trip: {} bytes of DBML, {} errors loading the imported DDL, {} differences on tables, columns, keys, indexes, checks, references and views",
         dbml.len(),
         errors.len(),
         diff.len()
@@ -166,6 +167,9 @@ fn dbml_shape(c: &Catalog) -> Catalog {
     let mut out = Catalog {
         tables: c.tables.clone(),
         indexes: c.indexes.clone(),
+        views: c.views.clone(),
+        collations: c.collations.clone(),
+        text_search_configs: c.text_search_configs.clone(),
         enums: c.enums.clone(),
         schemas: c.schemas.clone(),
         extensions: c.extensions.clone(),
@@ -187,16 +191,6 @@ fn dbml_shape(c: &Catalog) -> Catalog {
                 k.inherited = false;
             }
         }
-    }
-    // Views are not DBML's, nor their indexes.
-    let on_views: Vec<_> = out
-        .indexes
-        .values()
-        .filter(|i| !out.tables.contains_key(&i.table))
-        .map(|i| i.name.clone())
-        .collect();
-    for n in on_views {
-        out.indexes.remove(&n);
     }
     let idx: Vec<_> = out.indexes.keys().cloned().collect();
     for n in idx {

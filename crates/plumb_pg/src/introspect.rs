@@ -17,10 +17,10 @@ use std::sync::Arc;
 
 use futures_util::future::try_join_all;
 use plumb_catalog::{
-    Catalog, Collation, Column, CompositeType, Constraint, ConstraintKind, DatabaseInfo, Domain,
-    DomainCheck, EnumType, Extension, FkAction, Function, Grant, GrantObject, Identity, Index,
-    IndexStats, Policy, PolicyCommand, QualifiedName, Sequence, Table, TableKind, TableStats,
-    TextSearchConfig, Trigger, View, Volatility,
+    Aggregate, Catalog, Collation, Column, CompositeType, Constraint, ConstraintKind, DatabaseInfo,
+    Domain, DomainCheck, EnumType, Extension, FkAction, Function, Grant, GrantObject, Identity,
+    Index, IndexStats, Policy, PolicyCommand, QualifiedName, Sequence, Table, TableKind,
+    TableStats, TextSearchConfig, Trigger, View, Volatility,
 };
 use plumb_sql::canon;
 use tokio_postgres::Row;
@@ -311,6 +311,19 @@ pub fn queries() -> Vec<(&'static str, String)> {
                 not_extension_member("pg_ts_config", "c.oid")
             ),
         ),
+        (
+            "reading aggregates",
+            format!(
+                "SELECT n.nspname::text, p.proname::text, \
+                 ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(t, o) ORDER BY a.o), \
+                 g.aggtransfn::regproc::text, format_type(g.aggtranstype, NULL), \
+                 NULLIF(g.aggfinalfn::regproc::text, '-'), g.agginitval, \
+                 NULLIF(g.aggcombinefn::regproc::text, '-') \
+                 FROM pg_aggregate g JOIN pg_proc p ON p.oid = g.aggfnoid \
+                 JOIN pg_namespace n ON n.oid = p.pronamespace \
+                 WHERE {USER_NS} AND {proc_ext}"
+            ),
+        ),
     ]
 }
 
@@ -445,6 +458,7 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
     );
     let collation_rows = next();
     let ts_config_rows = next();
+    let aggregate_rows = next();
 
     let mut canon = Canon::default();
     // Column types are formatted once per distinct (type, modifier) pair, not once per column.
@@ -937,6 +951,27 @@ pub async fn load_catalog(session: &Session) -> Result<Catalog, PgError> {
             deterministic: r.get(6),
         };
         catalog.collations.insert(name, collation);
+    }
+    let routine = |text: &str| {
+        let parts: Vec<&str> = text.split('.').collect();
+        plumb_catalog::routine_name(&parts)
+    };
+    for r in &aggregate_rows {
+        let name = QualifiedName::new(Some(r.get(0)), r.get(1));
+        let args: Vec<String> = r.get(2);
+        let arg_types: Vec<String> = args.iter().map(|a| canon.type_name(a)).collect();
+        let aggregate = Aggregate {
+            name: name.clone(),
+            state_function: routine(r.get(3)),
+            state_type: canon.type_name(r.get(4)),
+            final_function: r.get::<_, Option<&str>>(5).map(routine),
+            initial_condition: r.get(6),
+            combine_function: r.get::<_, Option<&str>>(7).map(routine),
+            arg_types,
+        };
+        catalog
+            .aggregates
+            .insert(Function::key(&name, &aggregate.arg_types), aggregate);
     }
     for r in &ts_config_rows {
         let name = QualifiedName::new(Some(r.get(0)), r.get(1));

@@ -183,7 +183,16 @@ fn assert_real_forms(c: &Catalog) {
     let ts = &c.text_search_configs[&q("mb", "mb_simple")];
     assert_eq!(ts.mappings["word"], ["unaccent", "simple"]);
     assert_eq!(ts.mappings["asciiword"], ["simple"]);
-    assert_eq!(c.functions.len(), 2);
+    assert_eq!(c.functions.len(), 3);
+    let median = c.aggregates.values().next().expect("the median aggregate");
+    assert_eq!(
+        (
+            median.state_function.as_str(),
+            median.final_function.as_deref(),
+            median.initial_condition.as_deref()
+        ),
+        ("array_append", Some("mb._median"), Some("{}"))
+    );
     let private = &c.indexes[&q("mb", "artist_private")];
     assert!(
         private
@@ -201,6 +210,12 @@ fn assert_real_forms(c: &Catalog) {
         .constraint("medium_uniq")
         .is_some_and(|k| k.deferrable));
     assert!(c.table(&q("mb", "rate_limit")).is_some_and(|t| t.unlogged));
+    assert_eq!(c.views.len(), 3);
+    assert_eq!(
+        c.views[&q("mb", "artist_names_sorted")].depends_on,
+        [q("mb", "artist_names")]
+    );
+    assert!(c.indexes.contains_key(&q("mb", "medium_counts_artist")));
 }
 
 /// Loads `original` into `db`, writes the schema as DBML, imports it back to DDL, loads that

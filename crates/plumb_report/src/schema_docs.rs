@@ -109,11 +109,18 @@ fn not_carried(catalog: &Catalog) -> Option<String> {
         };
         Some(format!("{n} {what} ({}{more})", list.join(", ")))
     }
-    let (views, matviews): (Vec<_>, Vec<_>) = catalog.views.values().partition(|v| !v.materialized);
+    let (views, matviews): (Vec<_>, Vec<_>) = catalog
+        .views
+        .values()
+        .filter(|v| v.definition.is_none())
+        .partition(|v| !v.materialized);
     let parts: Vec<String> = [
-        names("views", views.iter().map(|v| display(&v.name)).collect()),
         names(
-            "materialized views",
+            "views without their statement",
+            views.iter().map(|v| display(&v.name)).collect(),
+        ),
+        names(
+            "materialized views without their statement",
             matviews.iter().map(|v| display(&v.name)).collect(),
         ),
         names(
@@ -155,6 +162,52 @@ fn not_carried(catalog: &Catalog) -> Option<String> {
     .flatten()
     .collect();
     (!parts.is_empty()).then(|| format!("Not in this DBML: {}.", parts.join(". ")))
+}
+
+/// `CREATE INDEX` for an index of a materialized view (whose columns the catalog does not
+/// list: a key that reads as a column name is one).
+fn view_index_sql(catalog: &Catalog, i: &plumb_catalog::Index) -> String {
+    let keys: Vec<String> = i
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let column = plumb_sql::canon::parse_expr(c)
+                .and_then(|e| plumb_sql::ast::column_ref_name(&e))
+                .filter(|n| n == c || plumb_catalog::quote_ident(n) == *c);
+            let key = match column {
+                Some(n) => plumb_catalog::quote_ident(&n),
+                None => format!("({c})"),
+            };
+            let suffix = i
+                .key_options
+                .get(k)
+                .map(|o| key_suffix(catalog, o))
+                .unwrap_or_default();
+            format!("{key}{suffix}")
+        })
+        .collect();
+    let mut sql = format!(
+        "CREATE {}INDEX {} ON {} USING {} ({})",
+        if i.unique { "UNIQUE " } else { "" },
+        plumb_catalog::quote_ident(&i.name.name),
+        i.table.sql(),
+        i.method,
+        keys.join(", ")
+    );
+    if !i.include.is_empty() {
+        let inc: Vec<String> = i
+            .include
+            .iter()
+            .map(|c| plumb_catalog::quote_ident(c))
+            .collect();
+        let _ = write!(sql, " INCLUDE ({})", inc.join(", "));
+    }
+    if let Some(p) = &i.predicate {
+        let _ = write!(sql, " WHERE {p}");
+    }
+    sql.push(';');
+    sql
 }
 
 /// A collation as SQL: qualified when the schema created it outside `public`, since the
@@ -405,6 +458,19 @@ pub fn render_dbml(catalog: &Catalog) -> String {
     for f in catalog.functions.values() {
         if let Some(d) = &f.definition {
             project.push(d.clone());
+        }
+    }
+    for a in catalog.aggregates.values() {
+        project.push(a.create_sql());
+    }
+    // Views (and a materialized view's indexes) as their statements, readers after what they
+    // read: the import creates them after the tables.
+    let views: Vec<&plumb_catalog::View> = catalog.views.values().collect();
+    for v in catalog.views_in_creation_order(&views) {
+        let Some(d) = &v.definition else { continue };
+        project.push(d.clone());
+        for i in catalog.indexes_of(&v.name) {
+            project.push(view_index_sql(catalog, i));
         }
     }
     for t in catalog.tables.values() {

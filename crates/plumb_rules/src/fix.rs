@@ -726,29 +726,7 @@ fn views_reading<'a>(
             }
         }
     }
-    let mut ordered: Vec<&plumb_catalog::View> = Vec::new();
-    while ordered.len() < found.len() {
-        let before = ordered.len();
-        for v in &found {
-            let placed = |n: &plumb_catalog::QualifiedName| ordered.iter().any(|o| &o.name == n);
-            let ready = v
-                .depends_on
-                .iter()
-                .all(|d| placed(d) || !found.iter().any(|f| &f.name == d));
-            if !placed(&v.name) && ready {
-                ordered.push(v);
-            }
-        }
-        if ordered.len() == before {
-            // A cycle cannot be created; keep the rest in name order.
-            for v in &found {
-                if !ordered.iter().any(|o| o.name == v.name) {
-                    ordered.push(v);
-                }
-            }
-        }
-    }
-    ordered
+    catalog.views_in_creation_order(&found)
 }
 
 /// `v1, v2 read t` (views that read a table, directly or through other views).

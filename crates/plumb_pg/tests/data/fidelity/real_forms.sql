@@ -1,8 +1,9 @@
 -- Fidelity fixture: forms met in real schemas (MusicBrainz, danbooru, lago; issue 8) that the
 -- catalog and the DBML round trip must keep: an ICU collation, a text search configuration
 -- copied from `simple` and remapped, functions that indexes and checks call, casts that change
--- a value's kind, a deferrable UNIQUE constraint, an unlogged table, identity ALWAYS and
--- PostgreSQL's internal "char" type.
+-- a value's kind, a deferrable UNIQUE constraint, an unlogged table, identity ALWAYS,
+-- PostgreSQL's internal "char" type, an aggregate, and views reading views and a materialized
+-- view's index.
 CREATE EXTENSION IF NOT EXISTS unaccent;
 CREATE SCHEMA mb;
 SET search_path = mb, public;
@@ -20,6 +21,9 @@ BEGIN
   RETURN array_to_string(ARRAY(SELECT left(n, 1) FROM unnest(names) n), '');
 END
 $$;
+CREATE FUNCTION _median(integer[]) RETURNS integer LANGUAGE sql IMMUTABLE
+    AS $$ SELECT $1[array_upper($1, 1) / 2 + 1] $$;
+CREATE AGGREGATE median(integer) (SFUNC = array_append, STYPE = integer[], FINALFUNC = _median, INITCOND = '{}');
 CREATE TABLE artist (
     id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name varchar(200) NOT NULL,
@@ -42,4 +46,8 @@ CREATE INDEX artist_lower_name ON artist (mb_lower(name));
 CREATE INDEX artist_initials ON artist (mb_initials(ARRAY[name::text] || other_names));
 CREATE INDEX artist_name_txt ON artist USING gin (to_tsvector('mb.mb_simple', name));
 CREATE INDEX artist_private ON artist (bit_prefs) WHERE get_bit(bit_prefs::bit(31), 24) = 1;
+CREATE VIEW artist_names AS SELECT id, name FROM artist;
+CREATE VIEW artist_names_sorted AS SELECT * FROM artist_names ORDER BY name;
+CREATE MATERIALIZED VIEW medium_counts AS SELECT artist, count(*) AS n, median(position) AS mid FROM medium GROUP BY artist;
+CREATE UNIQUE INDEX medium_counts_artist ON medium_counts (artist);
 RESET search_path;
