@@ -1902,6 +1902,26 @@ mod tests {
     }
 
     #[test]
+    fn aggregates_with_the_options_modelled_and_no_others() {
+        let parsed = plumb_sql::parse(
+            "create aggregate median(integer) (sfunc = array_append, stype = integer[], finalfunc = _median, initcond = '{}');
+             create aggregate fast_sum(int8) (sfunc = int8pl, stype = int8, parallel = safe);",
+        );
+        let mut c = Catalog::default();
+        let results: Vec<Applied> = parsed.statements.iter().map(|s| c.apply(&s.node)).collect();
+        assert_eq!(results[0], Applied::Changed);
+        assert!(matches!(results[1], Applied::Unmodelled(_)), "{results:?}");
+        let median = c.aggregates.values().next().expect("median");
+        assert_eq!(median.state_type, "int4[]");
+        assert!(
+            plumb_sql::parses(&median.create_sql()),
+            "{}",
+            median.create_sql()
+        );
+        assert_eq!(c.aggregates.len(), 1);
+    }
+
+    #[test]
     fn collations_and_text_search_configurations() {
         let c = catalog(
             "create collation ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);

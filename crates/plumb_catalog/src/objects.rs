@@ -642,8 +642,8 @@ impl Catalog {
     }
 
     /// `CREATE AGGREGATE name(types) (SFUNC = f, STYPE = t [, FINALFUNC, COMBINEFUNC,
-    /// INITCOND])`; other options (moving-aggregate, ordered-set, serialization) are not
-    /// modelled.
+    /// INITCOND])`; an aggregate with other options (moving-aggregate, ordered-set,
+    /// serialization, parallel, sort operator) is reported unmodelled.
     fn create_aggregate(&mut self, d: &protobuf::DefineStmt) -> Applied {
         let Some(name) = QualifiedName::from_parts(&strings(&d.defnames)) else {
             return Applied::Unmodelled("CREATE AGGREGATE");
@@ -690,7 +690,13 @@ impl Catalog {
                         .map(str::to_owned);
                 }
                 "basetype" => return Applied::Unmodelled("CREATE AGGREGATE (old syntax)"),
-                _ => {}
+                // Moving-aggregate, ordered-set, serialization, parallel and sort options are
+                // not modelled: rather none than a statement that makes another aggregate.
+                _ => {
+                    return Applied::Unmodelled(
+                        "CREATE AGGREGATE (options beyond SFUNC, STYPE, FINALFUNC, COMBINEFUNC, INITCOND)",
+                    )
+                }
             }
         }
         if agg.state_function.is_empty() || agg.state_type.is_empty() {

@@ -313,6 +313,7 @@ pub fn queries() -> Vec<(&'static str, String)> {
         ),
         (
             "reading aggregates",
+            // Those with only the options the model has (as DDL with others is unmodelled).
             format!(
                 "SELECT n.nspname::text, p.proname::text, \
                  ARRAY(SELECT format_type(a.t, NULL) FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(t, o) ORDER BY a.o), \
@@ -321,7 +322,10 @@ pub fn queries() -> Vec<(&'static str, String)> {
                  NULLIF(g.aggcombinefn::regproc::text, '-') \
                  FROM pg_aggregate g JOIN pg_proc p ON p.oid = g.aggfnoid \
                  JOIN pg_namespace n ON n.oid = p.pronamespace \
-                 WHERE {USER_NS} AND {proc_ext}"
+                 WHERE {USER_NS} AND {proc_ext} \
+                   AND g.aggkind = 'n' AND g.aggmtransfn = 0 AND g.aggserialfn = 0 \
+                   AND g.aggsortop = 0 AND NOT g.aggfinalextra AND g.aggfinalmodify = 'r' \
+                   AND p.proparallel = 'u'"
             ),
         ),
     ]
