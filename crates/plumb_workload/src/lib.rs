@@ -1,0 +1,10 @@
+//! The workload: what a PostgreSQL server ran, read from its logs (and, later, from
+//! `pg_stat_statements`), for `plumb workload`, the index advisor and the health checks.
+//!
+//! This crate does no terminal IO. It reads text it is given and returns values:
+//! - [`prefix`]: `log_line_prefix` as PostgreSQL expands it, matched against log lines, and
+//!   detected from a log's first lines when the user does not say which one the server used.
+
+pub mod prefix;
+
+pub use prefix::{Field, Fields, Prefix, PrefixError};
