@@ -4,7 +4,10 @@
 //! This crate does no terminal IO. It reads text it is given and returns values:
 //! - [`prefix`]: `log_line_prefix` as PostgreSQL expands it, matched against log lines, and
 //!   detected from a log's first lines when the user does not say which one the server used.
+//! - [`entry`]: a stderr log as entries: a prefixed line and its continuation lines.
 
+pub mod entry;
 pub mod prefix;
 
+pub use entry::{Entries, Entry};
 pub use prefix::{Field, Fields, Prefix, PrefixError};
