@@ -7,6 +7,7 @@
 pub mod ast;
 pub mod canon;
 mod ffi;
+pub mod fingerprint;
 mod lines;
 mod parse;
 mod suppress;
