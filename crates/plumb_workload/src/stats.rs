@@ -25,6 +25,9 @@ pub struct Workload {
     pending: HashMap<String, String>,
     /// Fingerprints of repeated SQL texts (extended-protocol statements repeat verbatim).
     cache: HashMap<String, Option<(String, String)>>,
+    /// The query whose example is the session's last execution, waiting for its parameters
+    /// (the `DETAIL:  parameters:` entry after it).
+    awaiting_parameters: HashMap<String, String>,
 }
 
 /// One normalized query's statistics.
@@ -44,6 +47,8 @@ pub struct QueryStats {
     sketch: DDSketch,
     /// One execution's SQL as logged.
     pub example: String,
+    /// That execution's parameters (`$1 = '42', $2 = 'x'`), for an extended-protocol query.
+    pub example_parameters: Option<String>,
     /// Who ran it.
     pub users: BTreeSet<String>,
     /// Where.
@@ -74,6 +79,7 @@ impl QueryStats {
             max_ms: 0.0,
             sketch: DDSketch::new(Config::defaults()),
             example: example.to_owned(),
+            example_parameters: None,
             users: BTreeSet::new(),
             databases: BTreeSet::new(),
             applications: BTreeSet::new(),
@@ -116,17 +122,28 @@ impl QueryStats {
 impl Workload {
     /// Counts one log entry (messages other than statements are skipped here).
     pub fn add(&mut self, entry: &Entry<'_>) {
+        let session = entry
+            .fields
+            .session_id
+            .or(entry.fields.pid)
+            .unwrap_or_default();
+        if entry.severity == "DETAIL" {
+            if let Some(params) = entry.message.strip_prefix("parameters: ") {
+                if let Some(fp) = self.awaiting_parameters.remove(session) {
+                    if let Some(q) = self.queries.get_mut(&fp) {
+                        q.example_parameters = Some(params.to_owned());
+                    }
+                }
+            }
+            return;
+        }
         if entry.severity != "LOG" {
             return;
         }
         let Some(logged) = classify(&entry.message) else {
             return;
         };
-        let session = entry
-            .fields
-            .session_id
-            .or(entry.fields.pid)
-            .unwrap_or_default();
+        self.awaiting_parameters.remove(session);
         match logged {
             Logged::Duration(ms) => {
                 if let Some(fp) = self.pending.remove(session) {
@@ -142,7 +159,9 @@ impl Workload {
                 ..
             } => {}
             Logged::Statement {
-                duration_ms, sql, ..
+                duration_ms,
+                sql,
+                step,
             } => {
                 self.statements += 1;
                 let Some((fp, normalized)) = self.fingerprint(sql) else {
@@ -156,6 +175,10 @@ impl Workload {
                     .entry(fp.clone())
                     .or_insert_with(|| QueryStats::new(fp.clone(), normalized, sql));
                 q.calls += 1;
+                if q.calls == 1 && step == Step::Execute {
+                    self.awaiting_parameters
+                        .insert(session.to_owned(), fp.clone());
+                }
                 for (set, value) in [
                     (&mut q.users, entry.fields.user),
                     (&mut q.databases, entry.fields.database),
@@ -249,6 +272,9 @@ mod tests {
         let p50 = by_id.quantile_ms(0.5).expect("quantile");
         assert!((1.98..=4.04).contains(&p50), "{p50}");
         assert_eq!(by_id.users.iter().collect::<Vec<_>>(), ["app"]);
+        // The example is the first execution (simple protocol here): no parameters.
+        assert_eq!(by_id.example, "SELECT * FROM users WHERE id = 1");
+        assert_eq!(by_id.example_parameters, None);
         // log_statement + log_duration: the duration line completes the statement.
         let count = w
             .queries

@@ -37,4 +37,15 @@ fn counts_match_the_generators_ground_truth() {
         .filter(|q| q.query.contains(r#"WHERE "users"."id" = $1"#))
         .collect();
     assert_eq!(by_id.len(), 1);
+    // An extended-protocol example carries the parameters of that execution.
+    let extended = w
+        .queries
+        .values()
+        .find(|q| q.example.contains("$1") && q.calls > 3)
+        .expect("an extended-protocol query");
+    let params = extended
+        .example_parameters
+        .as_deref()
+        .expect("its example's parameters");
+    assert!(params.starts_with("$1 = '"), "{params}");
 }
