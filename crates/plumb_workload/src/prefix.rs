@@ -294,8 +294,10 @@ pub fn severity_at(line: &str) -> Option<usize> {
     while let Some(i) = line[from..].find(":  ") {
         let at = from + i;
         let word_start = line[..at]
-            .rfind(|c: char| !c.is_ascii_alphanumeric())
-            .map_or(0, |p| p + 1);
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !c.is_ascii_alphanumeric())
+            .map_or(0, |(p, c)| p + c.len_utf8());
         if SEVERITIES.contains(&&line[word_start..at]) {
             return Some(word_start);
         }

@@ -102,3 +102,13 @@ fn settings_parse_with_padding_and_literal_percent() {
     assert!(e.to_string().contains("%z"), "{e}");
     assert!(Prefix::parse("%t %").is_err());
 }
+
+#[test]
+fn multibyte_text_before_a_marker_is_no_panic() {
+    // Found by the fuzzer: a two-byte character right before `OG:  `.
+    let line = "2025-03-03 08:00:00 UTC [20025]: client=10.0.1.34\u{773}OG:  connection received";
+    assert_eq!(severity_at(line), None);
+    assert_eq!(severity_at("x é LOG:  y"), Some(5));
+    let p = Prefix::parse(GENERATOR).expect("parses");
+    assert!(p.split(line).is_none());
+}
