@@ -1902,6 +1902,25 @@ mod tests {
     }
 
     #[test]
+    fn views_are_ordered_after_what_they_read() {
+        let c = catalog(
+            "create table t (a int);
+             create view a3 as select * from t;
+             create view a2 as select * from a3;
+             create view a1 as select * from a2;
+             create view b as select * from t;",
+        );
+        // Name order puts the readers first; creation order puts them after.
+        let views: Vec<&View> = c.views.values().collect();
+        let order: Vec<&str> = c
+            .views_in_creation_order(&views)
+            .iter()
+            .map(|v| v.name.name.as_str())
+            .collect();
+        assert_eq!(order, ["a3", "a2", "a1", "b"]);
+    }
+
+    #[test]
     fn aggregates_with_the_options_modelled_and_no_others() {
         let parsed = plumb_sql::parse(
             "create aggregate median(integer) (sfunc = array_append, stype = integer[], finalfunc = _median, initcond = '{}');

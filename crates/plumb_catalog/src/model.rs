@@ -7,6 +7,7 @@
 //! statistics, sequence positions, extension versions) are `Option`s or empty when the catalog
 //! came from DDL; [`Catalog::without_live_data`] clears them for comparisons.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -1065,31 +1066,36 @@ impl Catalog {
         self.tables.get_mut(name).map(Arc::make_mut)
     }
 
-    /// Views in an order they can be created in: each after the views it reads (name order
-    /// otherwise; the members of a cycle, which PostgreSQL cannot create, last).
+    /// Views in an order they can be created in: each after the views it reads (input order
+    /// otherwise), in time linear in the views and their dependencies.
     pub fn views_in_creation_order<'a>(&self, views: &[&'a View]) -> Vec<&'a View> {
-        let mut ordered: Vec<&View> = Vec::with_capacity(views.len());
-        let placed = |ordered: &[&View], n: &QualifiedName| ordered.iter().any(|o| &o.name == n);
-        while ordered.len() < views.len() {
-            let before = ordered.len();
-            for v in views {
-                let ready = v
-                    .depends_on
-                    .iter()
-                    .all(|d| placed(&ordered, d) || !views.iter().any(|f| &f.name == d));
-                if ready && !placed(&ordered, &v.name) {
-                    ordered.push(v);
+        // A depth-first walk: each view after the views of the set it reads, in input order
+        // otherwise; a view met again while its own readers are being placed closes a cycle
+        // and is placed where it stands.
+        fn visit<'a>(
+            v: &'a View,
+            members: &BTreeMap<&QualifiedName, &'a View>,
+            seen: &mut BTreeSet<QualifiedName>,
+            out: &mut Vec<&'a View>,
+        ) {
+            if !seen.insert(v.name.clone()) {
+                return;
+            }
+            for d in &v.depends_on {
+                if let Some(dep) = members.get(d) {
+                    visit(dep, members, seen, out);
                 }
             }
-            if ordered.len() == before {
-                for v in views {
-                    if !placed(&ordered, &v.name) {
-                        ordered.push(v);
-                    }
-                }
-            }
+            out.push(v);
         }
-        ordered
+        let members: BTreeMap<&QualifiedName, &View> =
+            views.iter().map(|v| (&v.name, *v)).collect();
+        let mut seen = BTreeSet::new();
+        let mut out = Vec::with_capacity(views.len());
+        for v in views {
+            visit(v, &members, &mut seen, &mut out);
+        }
+        out
     }
 
     /// Indexes of a table, in name order.

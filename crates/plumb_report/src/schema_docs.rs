@@ -195,19 +195,38 @@ fn view_index_sql(catalog: &Catalog, i: &plumb_catalog::Index) -> String {
         i.method,
         keys.join(", ")
     );
+    for clause in include_and_where(i) {
+        let _ = write!(sql, " {clause}");
+    }
+    sql.push(';');
+    sql
+}
+
+/// An index's `INCLUDE (...)` and `WHERE ...` clauses, those it has.
+fn include_and_where(i: &plumb_catalog::Index) -> Vec<String> {
+    let mut out = Vec::new();
     if !i.include.is_empty() {
         let inc: Vec<String> = i
             .include
             .iter()
             .map(|c| plumb_catalog::quote_ident(c))
             .collect();
-        let _ = write!(sql, " INCLUDE ({})", inc.join(", "));
+        out.push(format!("INCLUDE ({})", inc.join(", ")));
     }
     if let Some(p) = &i.predicate {
-        let _ = write!(sql, " WHERE {p}");
+        out.push(format!("WHERE {p}"));
     }
-    sql.push(';');
-    sql
+    out
+}
+
+/// `DEFERRABLE INITIALLY DEFERRED` or `... IMMEDIATE` for a deferrable constraint.
+fn deferrable_sql(k: &plumb_catalog::Constraint) -> String {
+    let when = if k.initially_deferred {
+        "DEFERRED"
+    } else {
+        "IMMEDIATE"
+    };
+    format!("DEFERRABLE INITIALLY {when}")
 }
 
 /// A collation as SQL: qualified when the schema created it outside `public`, since the
@@ -488,14 +507,10 @@ pub fn render_dbml(catalog: &Catalog) -> String {
         }
         for fk in t.foreign_keys().filter(|k| k.deferrable) {
             project.push(format!(
-                "ALTER TABLE {} ALTER CONSTRAINT {} DEFERRABLE INITIALLY {};",
+                "ALTER TABLE {} ALTER CONSTRAINT {} {};",
                 type_sql(&t.name),
                 plumb_catalog::quote_ident(&fk.name),
-                if fk.initially_deferred {
-                    "DEFERRED"
-                } else {
-                    "IMMEDIATE"
-                }
+                deferrable_sql(fk)
             ));
         }
     }
@@ -645,26 +660,9 @@ pub fn render_dbml(catalog: &Catalog) -> String {
             if constraint.is_some() {
                 clauses.push("CONSTRAINT".to_owned());
             }
-            if !i.include.is_empty() {
-                let inc: Vec<String> = i
-                    .include
-                    .iter()
-                    .map(|c| plumb_catalog::quote_ident(c))
-                    .collect();
-                clauses.push(format!("INCLUDE ({})", inc.join(", ")));
-            }
-            if let Some(p) = &i.predicate {
-                clauses.push(format!("WHERE {p}"));
-            }
+            clauses.extend(include_and_where(i));
             if let Some(k) = constraint.filter(|k| k.deferrable) {
-                clauses.push(format!(
-                    "DEFERRABLE INITIALLY {}",
-                    if k.initially_deferred {
-                        "DEFERRED"
-                    } else {
-                        "IMMEDIATE"
-                    }
-                ));
+                clauses.push(deferrable_sql(k));
             }
             if !clauses.is_empty() {
                 settings.push(format!("note: {}", dbml_string(&clauses.join(" "))));
