@@ -32,6 +32,9 @@ enum Command {
     /// Load a schema from migrations, a dump, a snapshot or a live database; review it,
     /// dump it, document it
     Schema(commands::schema::SchemaArgs),
+    /// Read PostgreSQL server logs: the queries that cost the most, N+1 loops, errors, lock
+    /// waits, temporary files; merge results of several runs
+    Workload(commands::workload::WorkloadArgs),
 }
 
 /// Exit status: no finding at or above the fail level.
@@ -48,6 +51,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => commands::rules::run_list(&args),
         Command::ExplainRule(args) => commands::rules::run_explain(&args),
         Command::Schema(args) => commands::schema::run(&args),
+        Command::Workload(args) => commands::workload::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

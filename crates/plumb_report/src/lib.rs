@@ -27,6 +27,7 @@ mod markdown;
 mod sarif;
 pub mod schema_docs;
 mod text;
+pub mod workload;
 
 use std::collections::BTreeMap;
 

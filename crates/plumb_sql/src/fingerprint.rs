@@ -27,8 +27,39 @@ pub fn fingerprint(sql: &str) -> Option<Fingerprinted> {
     .ok()?;
     Some(Fingerprinted {
         fingerprint: fp.hex,
-        normalized,
+        normalized: without_comments(&normalized),
     })
+}
+
+/// The text without its comments (sqlcommenter tags and the like, which the fingerprint
+/// ignores too), the spaces around each removed comment collapsed.
+fn without_comments(sql: &str) -> String {
+    if !sql.contains("/*") && !sql.contains("--") {
+        return sql.to_owned();
+    }
+    let Ok(scan) = pg_query::scan(sql) else {
+        return sql.to_owned();
+    };
+    let mut out = String::with_capacity(sql.len());
+    let mut at = 0;
+    for token in scan.tokens {
+        let is_comment = token.token == pg_query::protobuf::Token::SqlComment as i32
+            || token.token == pg_query::protobuf::Token::CComment as i32;
+        let (Ok(start), Ok(end)) = (usize::try_from(token.start), usize::try_from(token.end))
+        else {
+            continue;
+        };
+        if !is_comment || start < at || end > sql.len() {
+            continue;
+        }
+        out.push_str(sql[at..start].trim_end());
+        at = end;
+        if !out.is_empty() {
+            out.push(' ');
+        }
+    }
+    out.push_str(sql[at..].trim_start());
+    out.trim().to_owned()
 }
 
 #[cfg(test)]
@@ -54,6 +85,14 @@ mod tests {
         assert_eq!(in_list, fp("SELECT id FROM products WHERE id IN ($1)"));
         assert_ne!(base, in_list);
         assert!(fingerprint("SELEC 1").is_none());
+        assert_eq!(
+            fingerprint("SELECT 1 /*controller='users'*/").map(|f| f.normalized),
+            Some("SELECT $1".to_owned())
+        );
+        assert_eq!(
+            fingerprint("/* a */ SELECT 1 -- b\n  FROM t").map(|f| f.normalized),
+            Some("SELECT $1 FROM t".to_owned())
+        );
         assert_ne!(
             fp("SELECT o.id FROM orders o WHERE o.id = 1"),
             fp("SELECT o.id FROM users o WHERE o.id = 1")

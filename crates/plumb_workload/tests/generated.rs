@@ -2,23 +2,29 @@
 //! truth the generator printed: 218 executed statements, 54 of the `user_by_id` template,
 //! 11 `session_touch` and 11 `cart_update`, in simple and extended protocol mixed.
 
-use plumb_workload::{Entries, Prefix, Workload};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use plumb_workload::read::{expand, read_all, Options, Progress};
 
 #[test]
 fn counts_match_the_generators_ground_truth() {
-    let text = std::fs::read_to_string(concat!(
+    let path = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/generated-small.log"
-    ))
-    .expect("fixture");
-    let prefix = Prefix::detect(text.lines().take(200)).expect("prefix detected");
-    assert_eq!(prefix.text(), "%t [%p]: user=%u,db=%d,app=%a,client=%h ");
-    let mut entries = Entries::new(&text, &prefix);
-    let mut w = Workload::default();
-    for e in entries.by_ref() {
-        w.add(&e);
-    }
-    assert_eq!(entries.orphan_lines, 0);
+    ));
+    let sources = expand(&[path], None).expect("input");
+    let w = read_all(
+        &sources,
+        &Options::default(),
+        &Arc::new(Progress::default()),
+    )
+    .expect("read");
+    assert_eq!(
+        w.inputs[0].format,
+        "stderr, log_line_prefix '%t [%p]: user=%u,db=%d,app=%a,client=%h '"
+    );
+    assert_eq!(w.inputs[0].unreadable, 0);
     assert_eq!((w.statements, w.unparsed), (218, 0));
     let calls = |needle: &str| -> u64 {
         w.queries

@@ -3,6 +3,7 @@
 pub mod lint;
 pub mod rules;
 pub mod schema;
+pub mod workload;
 
 use std::io::{IsTerminal, Write};
 

@@ -1,0 +1,234 @@
+//! `plumb workload`: which queries cost the most, the N+1 loops, the errors, lock waits and
+//! temporary files, read from PostgreSQL server logs; `plumb workload merge` combines JSON
+//! results of several runs exactly.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand, ValueEnum};
+use plumb_report::workload::{workload_from_json, workload_json, workload_markdown, workload_text};
+use plumb_workload::read::{expand, read_all, Options, Progress};
+use plumb_workload::{Prefix, Timestamp, Workload};
+
+use crate::EXIT_CLEAN;
+
+/// Output formats of `plumb workload`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WorkloadFormat {
+    /// For people in a terminal.
+    Text,
+    /// The versioned JSON contract (also the partial result `merge` combines).
+    Json,
+    /// Tables for a pull request or a wiki.
+    Markdown,
+}
+
+/// What to print and where.
+#[derive(Args, Debug)]
+pub struct OutputArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: WorkloadFormat,
+    /// Write to this file instead of standard output (atomically: never a partial file)
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// Queries (and errors, lock waits, temporary files) shown in text and Markdown; JSON
+    /// keeps them all so that results merge exactly
+    #[arg(long, default_value_t = 20)]
+    top: usize,
+    /// Replace constants and parameters in every example (and drop error details and logged
+    /// plans), to share the result
+    #[arg(long)]
+    anonymize: bool,
+}
+
+/// `plumb workload` arguments.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct WorkloadArgs {
+    #[command(subcommand)]
+    action: Option<Action>,
+    /// PostgreSQL server logs: files (plain or gzip), folders of rotated files, or `-` for
+    /// standard input. stderr with any log_line_prefix, csvlog and jsonlog are told apart by
+    /// their content
+    paths: Vec<PathBuf>,
+    #[command(flatten)]
+    out: OutputArgs,
+    /// Only messages at or after this time (`2025-03-03 08:00:00`, or a date), in the log's
+    /// time zone
+    #[arg(long)]
+    since: Option<String>,
+    /// Only messages before this time
+    #[arg(long)]
+    until: Option<String>,
+    /// The server's log_line_prefix (`SHOW log_line_prefix`), when detection fails
+    #[arg(long)]
+    prefix: Option<String>,
+    /// Threads that parse and fingerprint (default: every core)
+    #[arg(long)]
+    threads: Option<usize>,
+    /// N+1: executions of the child query in a row, at least
+    #[arg(long, default_value_t = 5)]
+    n_plus_one_min: u64,
+    /// N+1: the longest gap between two executions of a burst, in milliseconds
+    #[arg(long, default_value_t = 50.0)]
+    n_plus_one_window_ms: f64,
+}
+
+#[derive(Subcommand, Debug)]
+enum Action {
+    /// Combine JSON results of `plumb workload --format json` (other logs, servers or days)
+    /// into one, exactly
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// JSON results to combine
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    out: OutputArgs,
+}
+
+/// A `--since` / `--until` value: a time stamp as the log writes it, or a date.
+fn when(flag: &str, value: &str) -> anyhow::Result<Timestamp> {
+    let v = value.trim();
+    let full = if v.len() == 10 {
+        format!("{v} 00:00:00")
+    } else if v.len() == 16 {
+        format!("{v}:00")
+    } else {
+        v.to_owned()
+    };
+    match Timestamp::parse(&full) {
+        Some((t, _)) => Ok(t),
+        None => bail!("{flag} `{value}`: expected a time like `2025-03-03 08:00:00` or a date like `2025-03-03`"),
+    }
+}
+
+fn render(w: &Workload, out: &OutputArgs) -> anyhow::Result<()> {
+    let text = match out.format {
+        WorkloadFormat::Json => {
+            let doc = workload_json(w, Vec::new());
+            let mut s = serde_json::to_string_pretty(&doc).context("writing JSON")?;
+            s.push('\n');
+            s
+        }
+        WorkloadFormat::Text => workload_text(w, out.top, &[]),
+        WorkloadFormat::Markdown => workload_markdown(w, out.top, &[]),
+    };
+    super::emit(&text, out.output.as_deref())
+}
+
+/// Runs `plumb workload`.
+pub fn run(args: &WorkloadArgs) -> anyhow::Result<u8> {
+    if let Some(Action::Merge(m)) = &args.action {
+        return merge(m);
+    }
+    if args.paths.is_empty() {
+        bail!("give PostgreSQL log files, a folder of them, or `-` to read standard input");
+    }
+    let prefix = args
+        .prefix
+        .as_deref()
+        .map(Prefix::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--prefix: {e}"))?;
+    let mut options = Options {
+        prefix: prefix.clone(),
+        since: args
+            .since
+            .as_deref()
+            .map(|s| when("--since", s))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| when("--until", s))
+            .transpose()?,
+        ..Options::default()
+    };
+    if let Some(t) = args.threads {
+        options.threads = t.max(1);
+    }
+    options.nplus1.min_calls = args.n_plus_one_min.max(2);
+    options.nplus1.window_ms = args.n_plus_one_window_ms.max(0.0);
+    let sources = expand(&args.paths, prefix.as_ref())?;
+    let progress = Arc::new(Progress::default());
+    let done = AtomicBool::new(false);
+    let result = std::thread::scope(|scope| {
+        if std::io::stderr().is_terminal() {
+            let progress = progress.clone();
+            let done = &done;
+            scope.spawn(move || {
+                let bar = indicatif::ProgressBar::new(0);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "reading logs {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                while !done.load(Ordering::Relaxed) {
+                    bar.set_length(progress.total.load(Ordering::Relaxed));
+                    bar.set_position(progress.done.load(Ordering::Relaxed));
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                bar.finish_and_clear();
+            });
+        }
+        let r = read_all(&sources, &options, &progress);
+        done.store(true, Ordering::Relaxed);
+        r
+    });
+    let mut w = result?;
+    if let Some(p) = &prefix {
+        if w.inputs.iter().any(|i| i.format.starts_with("stderr"))
+            && args.out.format == WorkloadFormat::Text
+        {
+            eprintln!("using log_line_prefix '{}'", p.text());
+        }
+    }
+    if w.statements == 0 && w.inputs.iter().all(|i| i.records == 0) {
+        bail!(
+            "{}: no log messages read; check that these are PostgreSQL server logs",
+            w.inputs
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if args.out.anonymize {
+        w.anonymize();
+    }
+    render(&w, &args.out)?;
+    Ok(EXIT_CLEAN)
+}
+
+fn merge(m: &MergeArgs) -> anyhow::Result<u8> {
+    let mut all: Option<Workload> = None;
+    for f in &m.files {
+        let text = std::fs::read_to_string(f)
+            .with_context(|| format!("{}: cannot read the file", f.display()))?;
+        let w = workload_from_json(&text).with_context(|| {
+            format!(
+                "{}: expected the JSON of `plumb workload --format json`",
+                f.display()
+            )
+        })?;
+        match all.as_mut() {
+            None => all = Some(w),
+            Some(a) => a.merge(w),
+        }
+    }
+    let mut w = all.context("give JSON results to merge")?;
+    if m.out.anonymize {
+        w.anonymize();
+    }
+    render(&w, &m.out)?;
+    Ok(EXIT_CLEAN)
+}
