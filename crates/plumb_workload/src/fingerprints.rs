@@ -18,11 +18,13 @@ pub struct Fp {
 const CACHE_LIMIT: usize = 50_000;
 
 /// Fingerprints SQL with the real parser.
+///
+/// The normalized text returned is always that of the SQL given (the same fingerprint covers
+/// texts that differ in IN-list lengths and comments): what a worker saw before never leaks
+/// into it, so results do not depend on which thread read which chunk.
 #[derive(Default)]
 pub struct Fingerprinter {
     cache: HashMap<Box<str>, Option<Fp>>,
-    /// Normalized texts already handed out, shared between fingerprints.
-    texts: HashMap<Arc<str>, Arc<str>>,
 }
 
 impl Fingerprinter {
@@ -35,17 +37,9 @@ impl Fingerprinter {
                 return hit.clone();
             }
         }
-        let fp = plumb_sql::fingerprint::fingerprint(sql).map(|f| {
-            let hex: Arc<str> = Arc::from(f.fingerprint);
-            if self.texts.len() >= CACHE_LIMIT {
-                self.texts.clear();
-            }
-            let normalized = self
-                .texts
-                .entry(hex.clone())
-                .or_insert_with(|| Arc::from(f.normalized))
-                .clone();
-            Fp { hex, normalized }
+        let fp = plumb_sql::fingerprint::fingerprint(sql).map(|f| Fp {
+            hex: Arc::from(f.fingerprint),
+            normalized: Arc::from(f.normalized),
         });
         if cacheable {
             if self.cache.len() >= CACHE_LIMIT {

@@ -60,7 +60,7 @@ pub struct Exec {
 /// An example burst.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Burst {
-    /// The session (session id or process id).
+    /// The session: its process id where the log has one, else its session id.
     pub session: String,
     /// When it started.
     pub first: Option<String>,
@@ -143,6 +143,8 @@ pub struct Repeated {
 }
 
 struct Run {
+    /// The process id where the log has one (what `pg_stat_activity` shows), else the session.
+    label: Box<str>,
     parent: Option<Exec>,
     first: Exec,
     last_time: Option<Timestamp>,
@@ -234,8 +236,8 @@ impl Detector {
         close
     }
 
-    /// Sees one executed statement of `session`.
-    pub fn statement(&mut self, session: &str, exec: Exec, rate: Rate) {
+    /// Sees one executed statement of `session` (`label` names the session in examples).
+    pub fn statement(&mut self, session: &str, label: &str, exec: Exec, rate: Rate) {
         let s = self.sessions.remove(session).unwrap_or_default();
         let Session { last, mut run } = s;
         let close = last.as_ref().is_some_and(|l| self.close(l, &exec, rate));
@@ -252,10 +254,11 @@ impl Detector {
             }
         } else {
             if let Some(r) = run.take() {
-                self.finish(session, r);
+                self.finish(r);
             }
             let parent = last.filter(|l| close && l.fp != exec.fp && l.reads);
             run = Some(Run {
+                label: Box::from(label),
                 parent,
                 last_time: exec.time,
                 last_index: exec.index,
@@ -278,7 +281,7 @@ impl Detector {
     /// The session ended (disconnection): its last run is complete.
     pub fn end(&mut self, session: &str) {
         if let Some(Session { run: Some(r), .. }) = self.sessions.remove(session) {
-            self.finish(session, r);
+            self.finish(r);
         }
     }
 
@@ -286,14 +289,14 @@ impl Detector {
     pub fn end_all(&mut self) {
         let mut open: Vec<(Box<str>, Session)> = self.sessions.drain().collect();
         open.sort_by(|a, b| a.0.cmp(&b.0));
-        for (session, s) in open {
+        for (_, s) in open {
             if let Some(r) = s.run {
-                self.finish(&session, r);
+                self.finish(r);
             }
         }
     }
 
-    fn finish(&mut self, session: &str, r: Run) {
+    fn finish(&mut self, r: Run) {
         if r.count < self.options.min_calls || !r.first.dml {
             return;
         }
@@ -339,7 +342,7 @@ impl Detector {
         if r.count > e.max_burst {
             e.max_burst = r.count;
             e.example = Burst {
-                session: session.to_owned(),
+                session: r.label.to_string(),
                 first: r
                     .parent
                     .as_ref()
@@ -452,10 +455,16 @@ mod tests {
     fn bursts_after_a_parent_are_n_plus_one() {
         let mut d = Detector::new(Options::default());
         let rate = Rate::default();
-        d.statement("s1", exec("parent", "SELECT id FROM orders", 0, 0, 1), rate);
+        d.statement(
+            "s1",
+            "1",
+            exec("parent", "SELECT id FROM orders", 0, 0, 1),
+            rate,
+        );
         for i in 0..8u64 {
             d.statement(
                 "s1",
+                "1",
                 exec("child", "SELECT * FROM items", 2 + i, 1 + i, 100 + i),
                 rate,
             );
@@ -464,13 +473,19 @@ mod tests {
         for i in 0..6u64 {
             d.statement(
                 "s2",
+                "2",
                 exec("cfg", "SELECT * FROM settings", 20 + i, 20 + i, 7),
                 rate,
             );
         }
         // Too slow to be a loop: ordinary traffic.
         for i in 0..9u64 {
-            d.statement("s3", exec("slow", "SELECT 1", 1000 * i, 40 + i, i), rate);
+            d.statement(
+                "s3",
+                "3",
+                exec("slow", "SELECT 1", 1000 * i, 40 + i, i),
+                rate,
+            );
         }
         d.end("s1");
         d.end_all();

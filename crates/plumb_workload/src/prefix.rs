@@ -453,8 +453,16 @@ impl Prefix {
             .iter()
             .filter_map(|p| Prefix::parse(p).ok())
             .collect();
-        if let Some(longest) = regions.iter().max_by_key(|r| r.len()) {
-            if let Some(inferred) = infer(longest) {
+        // Inferred from the longest regions (the fullest lines: a background process's line
+        // lacks the session's fields, a connection's first line has placeholders).
+        let mut longest: Vec<&str> = regions.clone();
+        longest.sort_by_key(|r| std::cmp::Reverse(r.len()));
+        longest.dedup();
+        for region in longest.into_iter().take(8) {
+            if let Some(inferred) = infer(region) {
+                if candidates.iter().any(|c| c.text == inferred.text) {
+                    continue;
+                }
                 candidates.extend(with_session_only_variants(&inferred));
                 candidates.push(inferred);
             }
@@ -471,7 +479,15 @@ impl Prefix {
                 let n = score(&p);
                 (p, n)
             })
-            .max_by_key(|(p, n)| (*n, p.parts.len()))?;
+            // Equal matches: the fewest `%q` (it only loosens a match), then the most parts.
+            .max_by_key(|(p, n)| {
+                let loose = p
+                    .parts
+                    .iter()
+                    .filter(|x| matches!(x, Part::SessionOnly))
+                    .count();
+                (*n, std::cmp::Reverse(loose), p.parts.len())
+            })?;
         (n * 10 >= regions.len() * 9).then_some(best)
     }
 }
@@ -576,9 +592,14 @@ fn infer(region: &str) -> Option<Prefix> {
             .count();
         if word > 0 && b.get(word) == Some(&b'=') {
             if let Some(f) = label_field(&rest[..word]) {
-                let value = rest[word + 1..]
-                    .find([',', ' ', ']', ':'])
-                    .unwrap_or(rest.len() - word - 1);
+                let after = &rest[word + 1..];
+                // `[unknown]` (a connection not yet authenticated) is one value.
+                let value = match after.strip_prefix('[').and_then(|a| a.find(']')) {
+                    Some(close) => close + 2,
+                    None => after
+                        .find([',', ' ', ']', ':'])
+                        .unwrap_or(rest.len() - word - 1),
+                };
                 out.push_str(&rest[..=word]);
                 out.push('%');
                 out.push(f.escape());

@@ -69,20 +69,20 @@ impl Source {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The file could not be opened or read.
-    #[error("{input}: {source}")]
+    #[error("{input}: {reason}")]
     Io {
         /// Which input.
         input: String,
         /// Why.
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     /// Its format was not recognized.
-    #[error("{input}: {source}")]
+    #[error("{input}: {reason}")]
     Format {
         /// Which input.
         input: String,
         /// Why.
-        source: FormatError,
+        reason: FormatError,
     },
     /// A folder with no files in it.
     #[error("{0}: the folder holds no files")]
@@ -114,9 +114,9 @@ impl<R: Read> Read for Counting<R> {
 }
 
 fn io_error(input: &str) -> impl FnOnce(std::io::Error) -> ReadError + '_ {
-    move |source| ReadError::Io {
+    move |reason| ReadError::Io {
         input: input.to_owned(),
-        source,
+        reason,
     }
 }
 
@@ -309,10 +309,10 @@ pub fn read_all(
             let mut chunker = Chunker::new(reader, options.chunk_bytes);
             let head = chunker.peek(1 << 16).map_err(io_error(&name))?;
             let sample = String::from_utf8_lossy(head);
-            let format = Format::detect(&sample, options.prefix.as_ref()).map_err(|source| {
+            let format = Format::detect(&sample, options.prefix.as_ref()).map_err(|reason| {
                 ReadError::Format {
                     input: name.clone(),
-                    source,
+                    reason,
                 }
             })?;
             w.inputs.push(InputSummary {

@@ -367,8 +367,6 @@ struct SessionState {
     counted: bool,
     /// The statement a `duration:` line completes (log_statement + log_duration).
     pending: Option<String>,
-    /// The normalized text of the last statement, for lock-wait blockers.
-    last_query: Option<Arc<str>>,
 }
 
 /// What the workload ran.
@@ -416,6 +414,8 @@ pub struct Workload {
     /// Only messages before this time count.
     pub until: Option<Timestamp>,
     sessions_state: HashMap<Box<str>, SessionState>,
+    /// The fingerprint of each process's last statement, for lock holders.
+    last_by_pid: HashMap<Box<str>, Arc<str>>,
     detector: Detector,
     rate: Rate,
     fingerprinter: Fingerprinter,
@@ -593,7 +593,18 @@ impl Workload {
         b.total_ms += ms;
         let st = self.session_state(session);
         st.pending = duration_ms.is_none().then(|| fp.hex.to_string());
-        st.last_query = Some(fp.normalized.clone());
+        if let Some(pid) = r.pid.as_deref() {
+            match self.last_by_pid.get_mut(pid) {
+                Some(last) => {
+                    if **last != *fp.hex {
+                        *last = fp.hex.clone();
+                    }
+                }
+                None => {
+                    self.last_by_pid.insert(Box::from(pid), fp.hex.clone());
+                }
+            }
+        }
         let exec = Exec {
             fp: fp.hex.clone(),
             query: fp.normalized.clone(),
@@ -609,7 +620,8 @@ impl Workload {
             dml: is_dml(&fp.normalized),
         };
         let rate = self.rate;
-        self.detector.statement(session, exec, rate);
+        let label = r.pid.as_deref().unwrap_or(session);
+        self.detector.statement(session, label, exec, rate);
     }
 
     fn other(&mut self, p: &Prepared<'_>) {
@@ -659,8 +671,9 @@ impl Workload {
                 .as_deref()
                 .and_then(|d| d.strip_prefix("Process holding the lock: "))
                 .and_then(|d| d.split(['.', ',']).next())
-                .and_then(|pid| self.sessions_state.get(pid.trim()))
-                .and_then(|s| s.last_query.clone());
+                .and_then(|pid| self.last_by_pid.get(pid.trim()))
+                .and_then(|fp| self.queries.get(&**fp))
+                .map(|q| q.query.clone());
             let key = (
                 lock.mode.clone(),
                 lock.object.clone(),
@@ -681,7 +694,7 @@ impl Workload {
                 LockEvent::Waiting => {
                     w.waits += 1;
                     if let Some(b) = blocker {
-                        *w.blockers.entry(b.to_string()).or_default() += 1;
+                        *w.blockers.entry(b).or_default() += 1;
                     }
                 }
                 LockEvent::Acquired => {
@@ -756,6 +769,9 @@ impl Workload {
             c.session_seconds += seconds;
             c.max_session_seconds = c.max_session_seconds.max(seconds);
             self.sessions_state.remove(session);
+            if let Some(pid) = r.pid.as_deref() {
+                self.last_by_pid.remove(pid);
+            }
             self.detector.end(session);
         }
     }
@@ -781,6 +797,7 @@ impl Workload {
             }
         }
         self.sessions_state.clear();
+        self.last_by_pid.clear();
         let options = self.detector.options();
         for p in self.n_plus_one.values_mut() {
             let calls = p

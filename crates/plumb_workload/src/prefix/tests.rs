@@ -112,3 +112,14 @@ fn multibyte_text_before_a_marker_is_no_panic() {
     let p = Prefix::parse(GENERATOR).expect("parses");
     assert!(p.split(line).is_none());
 }
+
+#[test]
+fn a_connections_placeholders_do_not_hide_the_prefix() {
+    let log = "\
+2025-03-03 08:00:00.000 UTC [20000]: user=[unknown],db=[unknown],app=[unknown],client=10.0.1.30 LOG:  connection received: host=10.0.1.30 port=33164
+2025-03-03 08:00:00.000 UTC [20000]: user=app,db=shop,app=puma,client=10.0.1.30 LOG:  connection authorized: user=app database=shop
+2025-03-03 08:00:00.004 UTC [812]: user=,db=,app=,client= LOG:  checkpoint starting: time
+";
+    let p = Prefix::detect(log.lines()).expect("detected");
+    assert_eq!(p.text(), "%m [%p]: user=%u,db=%d,app=%a,client=%h ");
+}
