@@ -202,7 +202,8 @@ impl Session {
         &self.client
     }
 
-    pub(crate) fn query_error(&self, what: &'static str, e: &tokio_postgres::Error) -> PgError {
+    /// A query's error, naming what plumb was doing and where (never the password).
+    pub fn query_error(&self, what: &'static str, e: &tokio_postgres::Error) -> PgError {
         let (sqlstate, reason) = match e.as_db_error() {
             Some(db) => (Some(db.code().code().to_owned()), db.message().to_owned()),
             None => (None, e.to_string()),

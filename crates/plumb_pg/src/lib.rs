@@ -9,10 +9,12 @@
 
 mod connect;
 mod introspect;
+mod stat_statements;
 mod tls;
 
 pub use connect::{ConnectOptions, Session, Target};
 pub use introspect::{load_catalog, queries};
+pub use stat_statements::{difference, read_stat_statements, StatStatement, StatStatementsError};
 
 /// What can go wrong talking to PostgreSQL.
 #[derive(Debug, thiserror::Error)]

@@ -456,7 +456,23 @@ pub fn workload_text(w: &Workload, top: usize, findings: &[String]) -> String {
         count(w.sessions),
         count(errors)
     ));
-    for i in &w.inputs {
+    for i in w
+        .inputs
+        .iter()
+        .filter(|i| i.format.starts_with("pg_stat_statements"))
+    {
+        o.push_str(&format!(
+            "  read {} ({}): {} entries\n",
+            i.name,
+            i.format,
+            count(i.records)
+        ));
+    }
+    for i in w
+        .inputs
+        .iter()
+        .filter(|i| !i.format.starts_with("pg_stat_statements"))
+    {
         o.push_str(&format!(
             "  read {} ({}, {}): {} messages{}\n",
             i.name,

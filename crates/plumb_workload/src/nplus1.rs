@@ -253,10 +253,13 @@ impl Detector {
                 r.children.push(exec.sql.to_string());
             }
         } else {
+            // The statement before is a parent only if it stood alone: the last of another
+            // loop does not supply the keys of this one.
+            let alone = run.as_ref().is_none_or(|r| r.count == 1);
             if let Some(r) = run.take() {
                 self.finish(r);
             }
-            let parent = last.filter(|l| close && l.fp != exec.fp && l.reads);
+            let parent = last.filter(|l| close && alone && l.fp != exec.fp && l.reads);
             run = Some(Run {
                 label: Box::from(label),
                 parent,

@@ -157,6 +157,10 @@ pub struct QueryStats {
     pub query: String,
     /// Executions.
     pub calls: u64,
+    /// Executions with a known duration (a statement logged by `log_statement` alone has
+    /// none).
+    #[serde(default)]
+    pub timed_calls: u64,
     /// Total milliseconds of the executions with a logged duration.
     pub total_ms: f64,
     /// Mean milliseconds (refreshed by [`Workload::finish`]).
@@ -245,6 +249,7 @@ impl QueryStats {
             fingerprint,
             query,
             calls: 0,
+            timed_calls: 0,
             total_ms: 0.0,
             mean_ms: 0.0,
             p50_ms: None,
@@ -268,6 +273,7 @@ impl QueryStats {
     }
 
     fn time(&mut self, ms: f64) {
+        self.timed_calls += 1;
         self.total_ms += ms;
         self.max_ms = self.max_ms.max(ms);
         self.sketch.add(ms);
@@ -292,6 +298,7 @@ impl QueryStats {
     /// Adds another log's statistics of the same query.
     pub fn merge(&mut self, other: &QueryStats) {
         self.calls += other.calls;
+        self.timed_calls += other.timed_calls;
         self.total_ms += other.total_ms;
         self.max_ms = self.max_ms.max(other.max_ms);
         // Same configuration on both sides: merging cannot fail.
@@ -809,10 +816,13 @@ impl Workload {
         }
         let total = self.total_ms;
         for q in self.queries.values_mut() {
-            let n = q.sketch.count();
             #[allow(clippy::cast_precision_loss)]
             {
-                q.mean_ms = if n == 0 { 0.0 } else { q.total_ms / n as f64 };
+                q.mean_ms = if q.timed_calls == 0 {
+                    0.0
+                } else {
+                    q.total_ms / q.timed_calls as f64
+                };
             }
             q.p50_ms = q.quantile_ms(0.5);
             q.p95_ms = q.quantile_ms(0.95);
@@ -943,7 +953,56 @@ impl Workload {
     }
 }
 
+/// A query's totals as the server keeps them (`pg_stat_statements`): no single executions,
+/// so no quantiles, sessions or N+1 loops.
+#[derive(Clone, Debug)]
+pub struct Totals<'a> {
+    /// The normalized text.
+    pub query: &'a str,
+    /// Role.
+    pub user: &'a str,
+    /// Database.
+    pub database: &'a str,
+    /// Executions.
+    pub calls: u64,
+    /// Their milliseconds.
+    pub total_ms: f64,
+    /// The longest, when known.
+    pub max_ms: Option<f64>,
+    /// Rows returned or affected.
+    pub rows: u64,
+}
+
 impl Workload {
+    /// Counts a query's server-side totals under its fingerprint (the same fingerprint its
+    /// logged executions get, so a snapshot and a log compare query by query). Returns
+    /// `false` for a text that does not parse (`<insufficient privilege>`, a truncated text),
+    /// counted as unparsed.
+    pub fn add_totals(&mut self, t: &Totals<'_>) -> bool {
+        self.statements += t.calls;
+        self.total_ms += t.total_ms;
+        let Some(fp) = self.fingerprinter.fingerprint(t.query) else {
+            self.unparsed += t.calls;
+            return false;
+        };
+        let q = self.queries.entry(fp.hex.to_string()).or_insert_with(|| {
+            QueryStats::new(fp.hex.to_string(), fp.normalized.to_string(), t.query)
+        });
+        q.calls += t.calls;
+        q.timed_calls += t.calls;
+        q.total_ms += t.total_ms;
+        if let Some(m) = t.max_ms {
+            q.max_ms = q.max_ms.max(m);
+        }
+        q.rows = Some(q.rows.unwrap_or(0) + t.rows);
+        for (set, v) in [(&mut q.users, t.user), (&mut q.databases, t.database)] {
+            if !v.is_empty() && !set.contains(v) {
+                set.insert(v.to_owned());
+            }
+        }
+        true
+    }
+
     /// Replaces constants and parameters in every example with placeholders, drops error
     /// details (they quote the values: `Key (email)=(...)`) and logged plans (their filters
     /// hold constants): a result to share outside the team that owns the data.

@@ -55,6 +55,17 @@ pub struct WorkloadArgs {
     /// standard input. stderr with any log_line_prefix, csvlog and jsonlog are told apart by
     /// their content
     paths: Vec<PathBuf>,
+    /// Read pg_stat_statements of this database instead of logs (a libpq URL or key=value
+    /// string; PG* environment variables fill in the rest). Read-only
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// With --db: two snapshots this far apart (`60s`, `5m`), and the work done between them
+    #[arg(long, value_name = "DURATION", requires = "db")]
+    interval: Option<String>,
+    /// With --db: every database's statements (pg_stat_statements is cluster-wide), not only
+    /// the connected database's
+    #[arg(long, requires = "db")]
+    all_databases: bool,
     #[command(flatten)]
     out: OutputArgs,
     /// Only messages at or after this time (`2025-03-03 08:00:00`, or a date), in the log's
@@ -129,8 +140,20 @@ pub fn run(args: &WorkloadArgs) -> anyhow::Result<u8> {
     if let Some(Action::Merge(m)) = &args.action {
         return merge(m);
     }
+    if let Some(url) = &args.db {
+        if !args.paths.is_empty() {
+            bail!("give log files or --db, not both: run each with --format json and compare, or merge them with `plumb workload merge`");
+        }
+        let interval = args.interval.as_deref().map(interval).transpose()?;
+        let mut w = from_db(url, interval, args.all_databases)?;
+        if args.out.anonymize {
+            w.anonymize();
+        }
+        render(&w, &args.out)?;
+        return Ok(EXIT_CLEAN);
+    }
     if args.paths.is_empty() {
-        bail!("give PostgreSQL log files, a folder of them, or `-` to read standard input");
+        bail!("give PostgreSQL log files, a folder of them, or `-` to read standard input (or --db URL for pg_stat_statements)");
     }
     let prefix = args
         .prefix
@@ -207,6 +230,78 @@ pub fn run(args: &WorkloadArgs) -> anyhow::Result<u8> {
     }
     render(&w, &args.out)?;
     Ok(EXIT_CLEAN)
+}
+
+/// `--interval`: `90`, `90s`, `5m`, `1h`.
+fn interval(value: &str) -> anyhow::Result<std::time::Duration> {
+    let v = value.trim();
+    let (n, unit) = v.split_at(v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len()));
+    let n: u64 =
+        n.parse().ok().filter(|n| *n > 0).with_context(|| {
+            format!("--interval `{value}`: expected a duration like 60s, 5m or 1h")
+        })?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "m" | "min" => n * 60,
+        "h" => n * 3600,
+        _ => bail!("--interval `{value}`: expected a duration like 60s, 5m or 1h"),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+/// A workload from pg_stat_statements: one snapshot, or the difference of two.
+fn from_db(
+    url: &str,
+    interval: Option<std::time::Duration>,
+    all_databases: bool,
+) -> anyhow::Result<Workload> {
+    let options = plumb_pg::ConnectOptions::new(url);
+    let progress = super::spinner("reading pg_stat_statements");
+    let (entries, target) = plumb_pg::block_on(async {
+        let session = plumb_pg::Session::connect(&options).await?;
+        let first = plumb_pg::read_stat_statements(&session).await?;
+        let entries = match interval {
+            None => first,
+            Some(d) => {
+                progress.set_message(format!(
+                    "waiting {} s for the second pg_stat_statements snapshot",
+                    d.as_secs()
+                ));
+                std::thread::sleep(d);
+                let second = plumb_pg::read_stat_statements(&session).await?;
+                plumb_pg::difference(&first, &second)
+            }
+        };
+        Ok::<_, plumb_pg::StatStatementsError>((entries, session.target().clone()))
+    })??;
+    progress.finish_and_clear();
+    let entries: Vec<_> = entries
+        .into_iter()
+        .filter(|e| all_databases || e.database == target.dbname)
+        .collect();
+    let mut w = Workload::default();
+    w.inputs.push(plumb_workload::stats::InputSummary {
+        name: target.to_string(),
+        format: match interval {
+            None => "pg_stat_statements".to_owned(),
+            Some(d) => format!("pg_stat_statements, {} s apart", d.as_secs()),
+        },
+        records: entries.len() as u64,
+        ..Default::default()
+    });
+    for e in &entries {
+        w.add_totals(&plumb_workload::stats::Totals {
+            query: &e.query,
+            user: &e.user,
+            database: &e.database,
+            calls: u64::try_from(e.calls).unwrap_or(0),
+            total_ms: e.total_ms,
+            max_ms: interval.is_none().then_some(e.max_ms),
+            rows: u64::try_from(e.rows).unwrap_or(0),
+        });
+    }
+    w.finish();
+    Ok(w)
 }
 
 fn merge(m: &MergeArgs) -> anyhow::Result<u8> {
