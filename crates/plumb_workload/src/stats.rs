@@ -53,8 +53,14 @@ pub enum Kind {
     },
     /// `duration: X ms` alone (`log_duration`): the session's previous statement.
     Duration(f64),
-    /// Parse or bind: a step of an execution logged later.
-    Step,
+    /// Parse or bind: a step of an execution logged later; its time counts in the query's
+    /// total (the server spent it), not as an execution.
+    Step {
+        /// Milliseconds, when logged.
+        duration_ms: Option<f64>,
+        /// Where the SQL starts in the message.
+        sql_at: usize,
+    },
     /// An auto_explain plan; `plan_at` is where the plan starts in the message.
     Plan {
         /// Milliseconds the statement took.
@@ -78,7 +84,13 @@ pub fn prepare<'a>(record: Record<'a>, fps: &mut Fingerprinter) -> Prepared<'a> 
                 sql,
             }) => {
                 if matches!(step, Step::Parse | Step::Bind) {
-                    kind = Kind::Step;
+                    if duration_ms.is_some() {
+                        query = fps.fingerprint(sql);
+                    }
+                    kind = Kind::Step {
+                        duration_ms,
+                        sql_at: record.message.len() - sql.len(),
+                    };
                 } else {
                     let sql_at = record.message.len() - sql.len();
                     query = fps.fingerprint(sql);
@@ -519,7 +531,26 @@ impl Workload {
                     b.total_ms += ms;
                 }
             }
-            Kind::Step => {}
+            Kind::Step {
+                duration_ms: Some(ms),
+                sql_at,
+            } => {
+                if let Some(fp) = &p.query {
+                    let q = self.queries.entry(fp.hex.to_string()).or_insert_with(|| {
+                        QueryStats::new(
+                            fp.hex.to_string(),
+                            fp.normalized.to_string(),
+                            &r.message[*sql_at..],
+                        )
+                    });
+                    q.total_ms += ms;
+                    self.total_ms += ms;
+                    self.bucket(r.time).total_ms += ms;
+                }
+            }
+            Kind::Step {
+                duration_ms: None, ..
+            } => {}
             Kind::Plan {
                 duration_ms,
                 plan_at,
