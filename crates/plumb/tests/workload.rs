@@ -87,6 +87,33 @@ fn every_format_gives_the_same_result_and_the_truth() {
         codes.iter().all(|c| ["23505", "42703"].contains(c)),
         "{codes:?}"
     );
+    // Query rules on every query, severity by the query's share of time: the generator's
+    // product search (ILIKE '%word%') takes several percent of it.
+    let findings: Vec<(&str, &str)> = stderr["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().expect("rule"),
+                f["severity"].as_str().expect("severity"),
+            )
+        })
+        .collect();
+    assert!(
+        findings.contains(&("leading-wildcard-like", "medium")),
+        "{findings:?}"
+    );
+    assert!(
+        findings.iter().any(|(r, _)| *r == "offset-pagination"),
+        "{findings:?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|(r, _)| *r == "function-on-filtered-column"),
+        "{findings:?}"
+    );
     let base = without_inputs(stderr);
     for other in ["same.csv", "same.json", "same.log.gz"] {
         let v = json_of(&data(other));

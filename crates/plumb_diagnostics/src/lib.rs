@@ -321,6 +321,8 @@ pub enum Family {
     Security,
     /// Input that PostgreSQL rejects, and plumb's own meta findings.
     Syntax,
+    /// How an application's queries are written (applied to each query of a workload).
+    Query,
 }
 
 impl Family {
@@ -338,6 +340,7 @@ impl Family {
             Family::Naming => "naming",
             Family::Security => "security",
             Family::Syntax => "syntax",
+            Family::Query => "query",
         }
     }
 }
@@ -356,6 +359,8 @@ pub enum Inputs {
     LiveDatabase,
     /// An EXPLAIN plan.
     Plan,
+    /// A workload's queries (server logs, pg_stat_statements).
+    Workload,
 }
 
 /// A rule's metadata: the single source for listings, docs, SARIF and MCP descriptions.

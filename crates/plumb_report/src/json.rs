@@ -53,6 +53,12 @@ struct JsonFinding<'a> {
     label: Option<&'a str>,
 }
 
+/// One finding as the JSON contract writes it (for documents that embed findings, such as
+/// `plumb workload`'s `findings`).
+pub fn finding_value(f: &Finding) -> serde_json::Value {
+    serde_json::to_value(JsonFinding::from(f)).unwrap_or(serde_json::Value::Null)
+}
+
 impl<'a> From<&'a Finding> for JsonFinding<'a> {
     fn from(f: &'a Finding) -> Self {
         let mut j = JsonFinding {

@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 use plumb_diagnostics::{Finding, RuleMeta};
 
 pub use github::render_github;
-pub use json::{render_json, write_json, JSON_VERSION};
+pub use json::{finding_value, render_json, write_json, JSON_VERSION};
 pub use markdown::render_markdown;
 pub use sarif::render_sarif;
 pub use text::render_text;

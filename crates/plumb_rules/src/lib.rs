@@ -13,6 +13,7 @@ mod context;
 mod engine;
 pub mod fix;
 pub mod locks;
+pub mod query;
 pub mod registry;
 mod review;
 mod rules;
@@ -20,6 +21,7 @@ mod settings;
 
 pub use context::{MigrationContext, StatementContext, StatementSummary};
 pub use engine::{lint, lint_with_progress, since_matches, LintOutput};
+pub use query::{check_queries, QueryContext, QueryInput};
 pub use registry::{find_rule, Rule, RuleInfo, RULES};
 pub use review::{review, SchemaContext, SkippedStatement};
 pub use settings::{Settings, NEWEST_PG, OLDEST_PG};

@@ -3,9 +3,10 @@
 use plumb_diagnostics::{Finding, RuleMeta};
 
 use crate::context::{MigrationContext, StatementContext};
+use crate::query::QueryContext;
 use crate::review::SchemaContext;
 use crate::rules::{
-    breaking, constraint, data, index, locking, naming, rewrite, security, syntax, types,
+    breaking, constraint, data, index, locking, naming, query, rewrite, security, syntax, types,
 };
 
 /// A rule's metadata accessor, implemented by `declare_rule!`.
@@ -28,6 +29,12 @@ pub trait Rule: RuleInfo + Sync + Send {
     }
     /// Whether `plumb schema review` runs the rule on a schema.
     fn reviews_schema(&self) -> bool {
+        false
+    }
+    /// Checks one query of a workload (`plumb workload`).
+    fn check_query(&self, _cx: &QueryContext<'_>, _out: &mut Vec<Finding>) {}
+    /// Whether `plumb workload` runs the rule on each query.
+    fn checks_queries(&self) -> bool {
         false
     }
 }
@@ -105,6 +112,13 @@ impl_meta![
     security::plaintext_secret_column::PlaintextSecretColumn,
     syntax::unmodelled_statement::UnmodelledStatement,
     syntax::incomplete_review::IncompleteReview,
+    query::select_star::SelectStar,
+    query::order_by_random::OrderByRandom,
+    query::not_in_subquery::NotInSubquery,
+    query::offset_pagination::OffsetPagination,
+    query::leading_wildcard_like::LeadingWildcardLike,
+    query::function_on_column::FunctionOnColumn,
+    query::or_chain::OrChain,
 ];
 
 /// A rule by name or code.

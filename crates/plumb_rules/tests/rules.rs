@@ -224,6 +224,82 @@ fn generated_rule_docs_are_current() {
     assert!(stale.is_empty(), "stale docs/rules files (run PLUMB_UPDATE_DOCS=1 cargo test -p plumb_rules --test rules): {stale:?}");
 }
 
+/// Query rules: a fixture `fixtures/query/<rule>.query.sql` holds queries as an application
+/// sends them (constants, or `$n`), each marked `-- fires` or `-- ok`; each is checked as a
+/// workload query that takes all of the time (so findings have the rule's own severity).
+#[test]
+fn every_query_rule_fires_and_stays_quiet() {
+    let mut failures = Vec::new();
+    for rule in RULES.iter().filter(|r| r.checks_queries()) {
+        let meta = rule.meta();
+        let rel = format!("{}/{}.query.sql", meta.family.as_str(), meta.name);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(&rel);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            failures.push(format!("{}: missing fixture {}", meta.name, path.display()));
+            continue;
+        };
+        let parsed = plumb_sql::parse(&text);
+        assert!(parsed.errors.is_empty(), "{rel}: {:?}", parsed.errors);
+        let (mut fires, mut oks) = (0, 0);
+        let mut all = Vec::new();
+        for st in &parsed.statements {
+            let sql = &text[st.start..st.end];
+            let fp = plumb_sql::fingerprint::fingerprint(sql).expect("fixture query parses");
+            let input = plumb_rules::QueryInput {
+                fingerprint: &fp.fingerprint,
+                query: &fp.normalized,
+                example: sql,
+                parameters: None,
+                calls: 1000,
+                total_ms: 60_000.0,
+                share: 1.0,
+            };
+            let found: Vec<Finding> = plumb_rules::check_queries(&[input], &Settings::default())
+                .into_iter()
+                .filter(|f| f.rule == meta.name)
+                .collect();
+            check_findings_parse(&found);
+            match marker_before(&text, st.start) {
+                Some("fires") => {
+                    fires += 1;
+                    if found.is_empty() {
+                        failures.push(format!("{rel}: `-- fires` query got no finding: {sql}"));
+                    }
+                }
+                Some("ok") => {
+                    oks += 1;
+                    if !found.is_empty() {
+                        failures.push(format!("{rel}: `-- ok` query got a finding: {sql}"));
+                    }
+                }
+                _ => failures.push(format!("{rel}: query without a marker: {sql}")),
+            }
+            all.extend(found);
+        }
+        if fires == 0 || oks == 0 {
+            failures.push(format!(
+                "{rel}: needs at least one `-- fires` and one `-- ok` query"
+            ));
+        }
+        let sources = BTreeMap::new();
+        let rules = [meta];
+        let report = Report {
+            findings: &all,
+            files: 1,
+            statements: parsed.statements.len(),
+            sources: &sources,
+            rules: &rules,
+            subject: None,
+        };
+        insta::with_settings!({snapshot_path => "../fixtures/snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+            insta::assert_snapshot!(format!("{}.query", meta.name), plumb_report::render_text(&report, false));
+        });
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
 /// A snapshot whose rule no longer exists fails the run (insta's `--unreferenced reject`).
 #[test]
 fn no_orphan_snapshots() {
@@ -235,6 +311,7 @@ fn no_orphan_snapshots() {
             [
                 r.lints_migrations().then(|| format!("{n}.snap")),
                 r.reviews_schema().then(|| format!("{n}.review.snap")),
+                r.checks_queries().then(|| format!("{n}.query.snap")),
             ]
         })
         .flatten()
@@ -269,6 +346,14 @@ fn no_orphan_snapshots() {
             assert!(
                 dir.join(format!("{}.review.sql", m.name)).is_file(),
                 "{}: no review fixture",
+                m.name
+            );
+        }
+        if rule.checks_queries() {
+            expected_fixtures += 1;
+            assert!(
+                dir.join(format!("{}.query.sql", m.name)).is_file(),
+                "{}: no query fixture",
                 m.name
             );
         }

@@ -64,8 +64,11 @@ pub fn run_list(args: &RulesArgs) -> anyhow::Result<u8> {
     Ok(EXIT_CLEAN)
 }
 
-/// Which commands run a rule: `lint`, `review`, or both.
+/// Which commands run a rule: `lint`, `review`, both, or `workload`.
 fn scope(r: &dyn plumb_rules::Rule) -> &'static str {
+    if r.checks_queries() {
+        return "workload";
+    }
     match (r.lints_migrations(), r.reviews_schema()) {
         (true, true) => "lint,review",
         (false, true) => "review",

@@ -121,16 +121,81 @@ fn when(flag: &str, value: &str) -> anyhow::Result<Timestamp> {
     }
 }
 
+/// The query rules' findings on every query of the workload (severity by share of time).
+fn query_findings(w: &Workload) -> Vec<plumb_diagnostics::Finding> {
+    let inputs: Vec<plumb_rules::QueryInput<'_>> = w
+        .queries
+        .values()
+        .map(|q| plumb_rules::QueryInput {
+            fingerprint: &q.fingerprint,
+            query: &q.query,
+            example: &q.example,
+            parameters: q.example_parameters.as_deref(),
+            calls: q.calls,
+            total_ms: q.total_ms,
+            share: q.share,
+        })
+        .collect();
+    plumb_rules::check_queries(&inputs, &plumb_rules::Settings::default())
+}
+
+/// A finding in a line or three of text.
+fn finding_lines(f: &plumb_diagnostics::Finding) -> String {
+    let mut s = format!(
+        "{}[{}] {}\n      {}",
+        f.severity.as_str(),
+        f.rule,
+        f.message,
+        f.help
+    );
+    if let Some(n) = f.notes.first() {
+        s.push_str(&format!("\n      {n}"));
+    }
+    if let Some(fix) = &f.fix {
+        s.push_str(&format!("\n      fix: {}", fix.sql.replace('\n', " ")));
+        if let Some(r) = &fix.rollback {
+            s.push_str(&format!("\n      rollback: {r}"));
+        }
+    }
+    s
+}
+
 fn render(w: &Workload, out: &OutputArgs) -> anyhow::Result<()> {
+    let findings = query_findings(w);
     let text = match out.format {
         WorkloadFormat::Json => {
-            let doc = workload_json(w, Vec::new());
+            let doc = workload_json(
+                w,
+                findings.iter().map(plumb_report::finding_value).collect(),
+            );
             let mut s = serde_json::to_string_pretty(&doc).context("writing JSON")?;
             s.push('\n');
             s
         }
-        WorkloadFormat::Text => workload_text(w, out.top, &[]),
-        WorkloadFormat::Markdown => workload_markdown(w, out.top, &[]),
+        WorkloadFormat::Text => {
+            let lines: Vec<String> = findings
+                .iter()
+                .filter(|f| f.severity > plumb_diagnostics::Severity::Info)
+                .map(finding_lines)
+                .collect();
+            workload_text(w, out.top, &lines)
+        }
+        WorkloadFormat::Markdown => {
+            let lines: Vec<String> = findings
+                .iter()
+                .filter(|f| f.severity > plumb_diagnostics::Severity::Info)
+                .map(|f| {
+                    format!(
+                        "**{}** `{}`: {} {}",
+                        f.severity.as_str(),
+                        f.rule,
+                        f.message,
+                        f.help
+                    )
+                })
+                .collect();
+            workload_markdown(w, out.top, &lines)
+        }
     };
     super::emit(&text, out.output.as_deref())
 }

@@ -6,6 +6,7 @@ pub mod data;
 pub mod index;
 pub mod locking;
 pub mod naming;
+pub mod query;
 pub mod rewrite;
 pub mod security;
 pub mod syntax;
