@@ -292,3 +292,31 @@ fn bad_input_gets_one_clear_line() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_html_report_is_one_page_that_needs_nothing_else() {
+    let o = plumb(&[
+        "workload",
+        data("same.log").to_str().expect("path"),
+        "--format",
+        "html",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let html = String::from_utf8(o.stdout).expect("utf-8");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.trim_end().ends_with("</html>"));
+    // Charts inline, nothing fetched: no scripts, stylesheets, images or fonts from elsewhere.
+    assert_eq!(html.matches("<svg").count(), 1, "time per minute");
+    assert!(html.contains("Top queries by total time"));
+    assert!(html.contains("Duration distribution"));
+    assert!(html.contains("N+1 loops"));
+    for forbidden in ["<script", "<link", "src=", "@import", "url("] {
+        assert!(!html.contains(forbidden), "{forbidden} in the report");
+    }
+    // Values from the log are escaped.
+    assert!(
+        html.contains("ILIKE &#39;%"),
+        "the product search example, escaped"
+    );
+    assert!(!html.contains("ILIKE '%"));
+}

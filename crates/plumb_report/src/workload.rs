@@ -37,6 +37,7 @@
 //!  "connections": {"received": 1, "authorized": {"user@db": 1}, "disconnections": 1,
 //!                  "session_seconds": 1.0, "max_session_seconds": 1.0, "authentication_failures": 0},
 //!  "buckets": [{"start": "2025-03-03 08:00:00", "statements": 1, "total_ms": 1.0, "errors": 0}],
+//!  "duration_histogram": [{"le_ms": 0.1, "statements": 1}, ..., {"le_ms": null, "statements": 0}],
 //!  "findings": []}
 //! ```
 //! Queries are sorted by total time (then fingerprint), N+1 patterns by total time, errors by
@@ -94,6 +95,15 @@ pub struct BucketJson {
     pub errors: u64,
 }
 
+/// Executions whose duration is at most `le_ms` (and more than the band before).
+#[derive(Serialize, Deserialize)]
+pub struct DurationBand {
+    /// Upper bound in milliseconds; `null` for the last band (longer than the one before).
+    pub le_ms: Option<f64>,
+    /// Executions.
+    pub statements: u64,
+}
+
 /// The whole document.
 #[derive(Serialize, Deserialize)]
 pub struct WorkloadJson {
@@ -129,6 +139,9 @@ pub struct WorkloadJson {
     /// Per minute.
     #[serde(default)]
     pub buckets: Vec<BucketJson>,
+    /// Executions by duration band.
+    #[serde(default)]
+    pub duration_histogram: Vec<DurationBand>,
     /// Findings of the query anti-pattern rules.
     #[serde(default)]
     pub findings: Vec<serde_json::Value>,
@@ -247,6 +260,14 @@ pub fn workload_json(w: &Workload, findings: Vec<serde_json::Value>) -> Workload
                 errors: b.errors,
             })
             .collect(),
+        duration_histogram: plumb_workload::stats::DURATION_BANDS_MS
+            .iter()
+            .zip(w.durations)
+            .map(|(le, n)| DurationBand {
+                le_ms: le.is_finite().then_some(*le),
+                statements: n,
+            })
+            .collect(),
         findings,
     }
 }
@@ -294,6 +315,9 @@ pub fn workload_from_json(text: &str) -> Result<Workload, ReadJsonError> {
     w.sessions = doc.summary.sessions;
     w.checkpoints = doc.checkpoints;
     w.connections = doc.connections;
+    for (slot, band) in w.durations.iter_mut().zip(&doc.duration_histogram) {
+        *slot = band.statements;
+    }
     w.queries = doc
         .queries
         .into_iter()
@@ -762,5 +786,336 @@ pub fn workload_markdown(w: &Workload, top: usize, findings: &[String]) -> Strin
             o.push_str(&format!("- {}\n", cell(f)));
         }
     }
+    o
+}
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Vertical bars: `values` scaled to the tallest, with a label under the first and last bar
+/// and a title (tooltip) per bar.
+fn bar_chart(values: &[(String, f64)], unit: &dyn Fn(f64) -> String) -> String {
+    const W: f64 = 900.0;
+    const H: f64 = 160.0;
+    if values.is_empty() {
+        return "<p class=\"muted\">No data.</p>".to_owned();
+    }
+    let max = values.iter().map(|v| v.1).fold(0.0_f64, f64::max).max(1e-9);
+    #[allow(clippy::cast_precision_loss)]
+    let bw = W / values.len() as f64;
+    let mut o = format!(
+        "<svg viewBox=\"0 0 {W} {}\" width=\"100%\" role=\"img\" xmlns=\"http://www.w3.org/2000/svg\">",
+        H + 34.0
+    );
+    for (i, (label, v)) in values.iter().enumerate() {
+        let h = (v / max * H).max(if *v > 0.0 { 1.0 } else { 0.0 });
+        #[allow(clippy::cast_precision_loss)]
+        let x = i as f64 * bw;
+        o.push_str(&format!(
+            "<rect x=\"{x:.2}\" y=\"{:.2}\" width=\"{:.2}\" height=\"{h:.2}\" class=\"bar\"><title>{}: {}</title></rect>",
+            H - h,
+            (bw - 1.0).max(0.5),
+            esc(label),
+            esc(&unit(*v))
+        ));
+    }
+    let first = &values[0].0;
+    let last = &values[values.len() - 1].0;
+    o.push_str(&format!(
+        "<text x=\"0\" y=\"{:.0}\" class=\"axis\">{}</text><text x=\"{W}\" y=\"{:.0}\" class=\"axis\" text-anchor=\"end\">{}</text><text x=\"{W}\" y=\"12\" class=\"axis\" text-anchor=\"end\">max {}</text></svg>",
+        H + 16.0,
+        esc(first),
+        H + 16.0,
+        esc(last),
+        esc(&unit(max))
+    ));
+    o
+}
+
+/// Horizontal bars with a label each.
+fn hbar_chart(values: &[(String, f64)], unit: &dyn Fn(f64) -> String) -> String {
+    let max = values.iter().map(|v| v.1).fold(0.0_f64, f64::max).max(1e-9);
+    let mut o = String::from("<div class=\"hbars\">");
+    for (label, v) in values {
+        o.push_str(&format!(
+            "<div class=\"hrow\"><span class=\"hlabel\">{}</span><span class=\"htrack\"><span class=\"hbar\" style=\"width:{:.1}%\"></span></span><span class=\"hval\">{}</span></div>",
+            esc(label),
+            v / max * 100.0,
+            esc(&unit(*v))
+        ));
+    }
+    o.push_str("</div>");
+    o
+}
+
+fn table(head: &[&str], rows: &[Vec<String>]) -> String {
+    let mut o = String::from("<table><thead><tr>");
+    for h in head {
+        o.push_str(&format!("<th>{}</th>", esc(h)));
+    }
+    o.push_str("</tr></thead><tbody>");
+    for r in rows {
+        o.push_str("<tr>");
+        for c in r {
+            o.push_str(&format!("<td>{c}</td>"));
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</tbody></table>");
+    o
+}
+
+fn code(sql: &str) -> String {
+    format!("<code>{}</code>", esc(&one_line(sql, 400)))
+}
+
+/// The HTML report: one self-contained page (inline CSS and SVG, no script, no external
+/// request) with the totals, charts of time per minute, the top queries and the duration
+/// distribution, and the tables of the text report. `findings` are (severity, rule, message,
+/// help, fix) of the query rules.
+pub fn workload_html(
+    w: &Workload,
+    top: usize,
+    findings: &[(String, String, String, String, Option<String>)],
+) -> String {
+    let v = views(w);
+    let errors: u64 = w.errors.values().map(|e| e.count).sum();
+    let mut o = String::from("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>plumb workload</title><style>");
+    o.push_str("body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#1d2430;padding:0 1em}h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #dde}table{border-collapse:collapse;width:100%;font-size:13px}th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #eef;vertical-align:top}th{background:#f4f6fa}td.n,th.n{text-align:right}code{font:12px ui-monospace,monospace;white-space:pre-wrap;word-break:break-word}.bar{fill:#4a78c2}.axis{font:11px sans-serif;fill:#667}.muted{color:#889}.hrow{display:flex;align-items:center;gap:8px;margin:2px 0}.hlabel{width:60px;font-size:12px}.htrack{flex:1;background:#f0f2f7;height:12px}.hbar{display:block;height:12px;background:#4a78c2}.hval{width:110px;font-size:12px;text-align:right}.sev-high,.sev-critical{color:#b3261e;font-weight:600}.sev-medium{color:#b56a00;font-weight:600}.sev-low{color:#345}.summary{display:flex;flex-wrap:wrap;gap:1.5em}.summary div{background:#f4f6fa;padding:.6em 1em;border-radius:6px}.summary b{display:block;font-size:1.3em}");
+    o.push_str("</style></head><body><h1>plumb workload</h1>");
+    o.push_str(&format!("<p class=\"muted\">{}</p>", esc(&span(w))));
+    o.push_str("<div class=\"summary\">");
+    for (label, value) in [
+        ("statements", count(w.statements)),
+        ("time in all", duration(w.total_ms)),
+        ("queries", count(w.queries.len() as u64)),
+        ("sessions", count(w.sessions)),
+        ("errors", count(errors)),
+        ("N+1 loops", count(v.reported.len() as u64)),
+    ] {
+        o.push_str(&format!("<div><b>{}</b>{label}</div>", esc(&value)));
+    }
+    o.push_str("</div>");
+    for i in &w.inputs {
+        o.push_str(&format!(
+            "<p class=\"muted\">Read {} ({}, {}): {} messages.</p>",
+            esc(&i.name),
+            esc(&i.format),
+            bytes(i.bytes),
+            count(i.records)
+        ));
+    }
+    // Time per minute, at most 300 bars.
+    let per: Vec<(i64, &Bucket)> = w.buckets.iter().map(|(k, b)| (*k, b)).collect();
+    let group = per.len().div_ceil(300).max(1);
+    let series: Vec<(String, f64)> = per
+        .chunks(group)
+        .map(|c| {
+            let label = Timestamp {
+                ms: c[0].0,
+                precise: false,
+            }
+            .to_string();
+            (label, c.iter().map(|(_, b)| b.total_ms).sum())
+        })
+        .collect();
+    o.push_str("<h2>Time spent per minute</h2>");
+    o.push_str(&bar_chart(&series, &|x| duration(x)));
+    let queries: Vec<&QueryStats> = v.queries.iter().take(top).copied().collect();
+    o.push_str("<h2>Top queries by total time</h2>");
+    let bars: Vec<(String, f64)> = queries
+        .iter()
+        .enumerate()
+        .map(|(i, q)| (format!("#{}", i + 1), q.total_ms))
+        .collect();
+    o.push_str(&hbar_chart(&bars, &|x| duration(x)));
+    let rows: Vec<Vec<String>> = queries
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            vec![
+                format!("{}", i + 1),
+                duration(q.total_ms),
+                format!("{:.1}%", q.share * 100.0),
+                count(q.calls),
+                duration(q.mean_ms),
+                q.p50_ms.map_or_else(|| "-".to_owned(), duration),
+                q.p95_ms.map_or_else(|| "-".to_owned(), duration),
+                q.p99_ms.map_or_else(|| "-".to_owned(), duration),
+                duration(q.max_ms),
+                format!(
+                    "{}<details><summary>example</summary>{}{}</details>",
+                    code(&q.query),
+                    code(&q.example),
+                    q.example_parameters
+                        .as_deref()
+                        .map(|p| format!("<br>parameters: {}", code(p)))
+                        .unwrap_or_default()
+                ),
+            ]
+        })
+        .collect();
+    o.push_str(&table(
+        &[
+            "#", "total", "share", "calls", "mean", "p50", "p95", "p99", "max", "query",
+        ],
+        &rows,
+    ));
+    o.push_str("<h2>Duration distribution (executions)</h2>");
+    let labels = [
+        "≤ 0.1 ms",
+        "≤ 1 ms",
+        "≤ 10 ms",
+        "≤ 100 ms",
+        "≤ 1 s",
+        "≤ 10 s",
+        "≤ 60 s",
+        "> 60 s",
+    ];
+    #[allow(clippy::cast_precision_loss)]
+    let hist: Vec<(String, f64)> = labels
+        .iter()
+        .zip(w.durations)
+        .map(|(l, n)| ((*l).to_owned(), n as f64))
+        .collect();
+    o.push_str(&hbar_chart(&hist, &|x| {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        count(x as u64)
+    }));
+    if !v.reported.is_empty() {
+        o.push_str("<h2>N+1 loops</h2>");
+        let rows: Vec<Vec<String>> = v
+            .reported
+            .iter()
+            .map(|p| {
+                vec![
+                    count(p.bursts),
+                    count(p.statements),
+                    duration(p.total_ms),
+                    p.parent_query.as_deref().map_or_else(
+                        || "<span class=\"muted\">none right before</span>".to_owned(),
+                        code,
+                    ),
+                    format!(
+                        "{}<details><summary>example burst ({} statements)</summary>{}</details>",
+                        code(&p.child_query),
+                        p.example.statements,
+                        p.example
+                            .children
+                            .iter()
+                            .map(|c| code(c))
+                            .collect::<Vec<_>>()
+                            .join("<br>")
+                    ),
+                    esc(&p.fix),
+                ]
+            })
+            .collect();
+        o.push_str(&table(
+            &["bursts", "statements", "time", "parent", "child", "fix"],
+            &rows,
+        ));
+    }
+    if !findings.is_empty() {
+        o.push_str("<h2>Query anti-patterns</h2>");
+        let rows: Vec<Vec<String>> = findings
+            .iter()
+            .map(|(sev, rule, message, help, fix)| {
+                vec![
+                    format!("<span class=\"sev-{}\">{}</span>", esc(sev), esc(sev)),
+                    format!("<code>{}</code>", esc(rule)),
+                    format!(
+                        "{}<br><span class=\"muted\">{}</span>{}",
+                        esc(message),
+                        esc(help),
+                        fix.as_deref()
+                            .map(|f| format!("<br>{}", code(f)))
+                            .unwrap_or_default()
+                    ),
+                ]
+            })
+            .collect();
+        o.push_str(&table(&["severity", "rule", "finding"], &rows));
+    }
+    if !v.errors.is_empty() {
+        o.push_str("<h2>Errors</h2>");
+        let rows: Vec<Vec<String>> = v
+            .errors
+            .iter()
+            .take(top)
+            .map(|e| {
+                vec![
+                    count(e.count),
+                    esc(e.sqlstate.as_deref().unwrap_or("?")),
+                    esc(&e.message),
+                    e.example.as_deref().map(code).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        o.push_str(&table(&["count", "SQLSTATE", "message", "example"], &rows));
+    }
+    if !v.lock_waits.is_empty() {
+        o.push_str("<h2>Lock waits</h2>");
+        let rows: Vec<Vec<String>> = v
+            .lock_waits
+            .iter()
+            .take(top)
+            .map(|l| {
+                vec![
+                    count(l.waits),
+                    duration(l.total_wait_ms),
+                    duration(l.max_wait_ms),
+                    esc(&format!("{} on {}", l.mode, l.object)),
+                    l.query.as_deref().map(code).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        o.push_str(&table(
+            &["waits", "total", "longest", "lock", "waiting query"],
+            &rows,
+        ));
+    }
+    if !v.temp_files.is_empty() {
+        o.push_str("<h2>Temporary files</h2>");
+        let rows: Vec<Vec<String>> = v
+            .temp_files
+            .iter()
+            .take(top)
+            .map(|t| {
+                vec![
+                    count(t.count),
+                    bytes(t.total_bytes),
+                    bytes(t.max_bytes),
+                    t.query.as_deref().map(code).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        o.push_str(&table(&["files", "total", "largest", "query"], &rows));
+    }
+    let c = &w.checkpoints;
+    o.push_str(&format!(
+        "<h2>Server</h2><p>Checkpoints: {} completed, {} buffers written, longest {:.1} s. Autovacuum: {} vacuums, {} analyzes on {} tables. Connections: {} received, {} ended.</p>",
+        count(c.completed),
+        count(c.buffers_written),
+        c.max_seconds,
+        count(w.autovacuum.values().map(|a| a.vacuums).sum()),
+        count(w.autovacuum.values().map(|a| a.analyzes).sum()),
+        w.autovacuum.len(),
+        count(w.connections.received),
+        count(w.connections.disconnections)
+    ));
+    o.push_str("<p class=\"muted\">Written by plumb.</p></body></html>\n");
     o
 }

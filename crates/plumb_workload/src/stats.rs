@@ -353,6 +353,26 @@ fn min_text(a: Option<String>, b: Option<String>, min: bool) -> Option<String> {
     }
 }
 
+/// Upper bounds (milliseconds) of the duration bands of [`Workload::durations`]; the last band
+/// holds everything longer.
+pub const DURATION_BANDS_MS: [f64; 8] = [
+    0.1,
+    1.0,
+    10.0,
+    100.0,
+    1_000.0,
+    10_000.0,
+    60_000.0,
+    f64::INFINITY,
+];
+
+fn band(ms: f64) -> usize {
+    DURATION_BANDS_MS
+        .iter()
+        .position(|b| ms <= *b)
+        .unwrap_or(DURATION_BANDS_MS.len() - 1)
+}
+
 /// Statements and time in one minute.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Bucket {
@@ -412,6 +432,8 @@ pub struct Workload {
     pub sessions: u64,
     /// Per minute (milliseconds of the minute's start).
     pub buckets: BTreeMap<i64, Bucket>,
+    /// Executions with a duration, per band of [`DURATION_BANDS_MS`].
+    pub durations: [u64; 8],
     /// Errors by (SQLSTATE, message).
     pub errors: BTreeMap<(String, String), ErrorStats>,
     /// Lock waits by (mode, object, fingerprint).
@@ -526,6 +548,7 @@ impl Workload {
                     .and_then(|s| s.pending.take());
                 if let Some(q) = fp.and_then(|fp| self.queries.get_mut(&fp)) {
                     q.time(*ms);
+                    self.durations[band(*ms)] += 1;
                     self.total_ms += ms;
                     let b = self.bucket(r.time);
                     b.total_ms += ms;
@@ -625,6 +648,7 @@ impl Workload {
         if let Some(ms) = duration_ms {
             q.time(ms);
             self.total_ms += ms;
+            self.durations[band(ms)] += 1;
         }
         let b = self.bucket(r.time);
         b.statements += 1;
@@ -894,6 +918,9 @@ impl Workload {
                     self.queries.insert(fp, q);
                 }
             }
+        }
+        for (mine, theirs) in self.durations.iter_mut().zip(other.durations) {
+            *mine += theirs;
         }
         for (k, b) in other.buckets {
             let m = self.buckets.entry(k).or_default();

@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand, ValueEnum};
-use plumb_report::workload::{workload_from_json, workload_json, workload_markdown, workload_text};
+use plumb_report::workload::{
+    workload_from_json, workload_html, workload_json, workload_markdown, workload_text,
+};
 use plumb_workload::read::{expand, read_all, Options, Progress};
 use plumb_workload::{Prefix, Timestamp, Workload};
 
@@ -24,6 +26,8 @@ pub enum WorkloadFormat {
     Json,
     /// Tables for a pull request or a wiki.
     Markdown,
+    /// One self-contained page with charts (opens offline, no external request).
+    Html,
 }
 
 /// What to print and where.
@@ -179,6 +183,22 @@ fn render(w: &Workload, out: &OutputArgs) -> anyhow::Result<()> {
                 .map(finding_lines)
                 .collect();
             workload_text(w, out.top, &lines)
+        }
+        WorkloadFormat::Html => {
+            let rows: Vec<(String, String, String, String, Option<String>)> = findings
+                .iter()
+                .filter(|f| f.severity > plumb_diagnostics::Severity::Info)
+                .map(|f| {
+                    (
+                        f.severity.as_str().to_owned(),
+                        f.rule.to_owned(),
+                        f.message.clone(),
+                        f.help.clone(),
+                        f.fix.as_ref().map(|x| x.sql.clone()),
+                    )
+                })
+                .collect();
+            workload_html(w, out.top, &rows)
         }
         WorkloadFormat::Markdown => {
             let lines: Vec<String> = findings
