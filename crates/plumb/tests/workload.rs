@@ -320,3 +320,33 @@ fn the_html_report_is_one_page_that_needs_nothing_else() {
     );
     assert!(!html.contains("ILIKE '%"));
 }
+
+#[test]
+fn a_time_range_keeps_what_falls_in_it() {
+    let path = data("same.log");
+    let path = path.to_str().expect("path");
+    let whole = json_of(&data("same.log"));
+    let count = |args: &[&str]| -> (u64, String, String) {
+        let mut all = vec!["workload", path, "--format", "json"];
+        all.extend_from_slice(args);
+        let o = plumb(&all);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        (
+            v["summary"]["statements"].as_u64().expect("n"),
+            v["summary"]["first"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            v["summary"]["last"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let (before, _, last) = count(&["--until", "2025-03-03 08:00:03"]);
+    let (after, first, _) = count(&["--since", "2025-03-03 08:00:03"]);
+    assert!(before > 0 && after > 0);
+    assert_eq!(
+        before + after,
+        whole["summary"]["statements"].as_u64().expect("n")
+    );
+    assert!(last.as_str() < "2025-03-03 08:00:03" && first.as_str() >= "2025-03-03 08:00:03");
+}
