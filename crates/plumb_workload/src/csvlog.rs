@@ -29,55 +29,83 @@ const MIN_COLUMNS: usize = 23;
 /// Splits one CSV row starting at `text[at..]`. Returns its fields and the offset after the
 /// row's line end, or `None` at the end of the text or for a row left open (a quote not
 /// closed before the end of the text).
+///
+/// A row ends at the first newline with an even count of quotes since the row's start: the
+/// same rule [`complete_prefix`] cuts chunks by, so a chunked log gives the same rows as the
+/// whole, even when its CSV is malformed.
 pub fn row(text: &str, at: usize) -> Option<(Vec<Cow<'_, str>>, usize)> {
     let b = text.as_bytes();
     if at >= b.len() {
         return None;
     }
-    let mut fields = Vec::with_capacity(26);
-    let mut i = at;
+    let mut inside = false;
+    let mut end = None;
+    for i in memchr::memchr2_iter(b'"', b'\n', &b[at..]) {
+        match b[at + i] {
+            b'"' => inside = !inside,
+            _ if !inside => {
+                end = Some(at + i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let (line_end, next) = match end {
+        Some(e) => (e, e + 1),
+        None if inside => return None,
+        None => (b.len(), b.len()),
+    };
+    let line_end = if line_end > at && b[line_end - 1] == b'\r' {
+        line_end - 1
+    } else {
+        line_end
+    };
+    Some((fields(&text[at..line_end]), next))
+}
+
+/// The fields of one row (its text without the line end).
+fn fields(line: &str) -> Vec<Cow<'_, str>> {
+    let b = line.as_bytes();
+    let mut out = Vec::with_capacity(26);
+    let mut i = 0;
     loop {
         if b.get(i) == Some(&b'"') {
             // Quoted: up to the closing quote, `""` standing for one.
             let start = i + 1;
             let mut j = start;
             let mut owned: Option<String> = None;
-            loop {
-                let q = j + memchr::memchr(b'"', &b[j..])?;
-                if b.get(q + 1) == Some(&b'"') {
-                    owned.get_or_insert_with(String::new).push_str(&text[j..=q]);
-                    j = q + 2;
-                    continue;
-                }
-                let value = match owned {
-                    Some(mut s) => {
-                        s.push_str(&text[j..q]);
-                        Cow::Owned(s)
+            let close = loop {
+                match memchr::memchr(b'"', &b[j..]) {
+                    None => break b.len(),
+                    Some(k) if b.get(j + k + 1) == Some(&b'"') => {
+                        owned
+                            .get_or_insert_with(String::new)
+                            .push_str(&line[j..=j + k]);
+                        j += k + 2;
                     }
-                    None => Cow::Borrowed(&text[start..q]),
-                };
-                fields.push(value);
-                i = q + 1;
-                break;
+                    Some(k) => break j + k,
+                }
+            };
+            out.push(match owned {
+                Some(mut s) => {
+                    s.push_str(&line[j.min(close)..close]);
+                    Cow::Owned(s)
+                }
+                None => Cow::Borrowed(&line[start.min(close)..close]),
+            });
+            i = close + 1;
+            // Text after a closing quote: not CSV; skipped up to the next comma.
+            match memchr::memchr(b',', b.get(i..).unwrap_or_default()) {
+                Some(k) if i < b.len() => i += k + 1,
+                _ => return out,
             }
         } else {
-            let end = b[i..]
-                .iter()
-                .position(|c| matches!(c, b',' | b'\n' | b'\r'))
-                .map_or(b.len(), |k| i + k);
-            fields.push(Cow::Borrowed(&text[i..end]));
-            i = end;
-        }
-        match b.get(i) {
-            Some(b',') => i += 1,
-            Some(b'\r') if b.get(i + 1) == Some(&b'\n') => return Some((fields, i + 2)),
-            Some(b'\n' | b'\r') => return Some((fields, i + 1)),
-            None => return Some((fields, i)),
-            // Text after a closing quote: not CSV; skip to the line end.
-            Some(_) => {
-                let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k + 1);
-                return Some((fields, end));
+            let end = memchr::memchr(b',', &b[i..]).map_or(b.len(), |k| i + k);
+            out.push(Cow::Borrowed(&line[i..end]));
+            if end >= b.len() {
+                return out;
             }
+            i = end + 1;
         }
     }
 }
