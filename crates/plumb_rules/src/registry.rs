@@ -119,6 +119,9 @@ impl_meta![
     query::leading_wildcard_like::LeadingWildcardLike,
     query::function_on_column::FunctionOnColumn,
     query::or_chain::OrChain,
+    query::join_without_condition::JoinWithoutCondition,
+    query::distinct_over_join::DistinctOverJoin,
+    query::count_for_existence::CountForExistence,
 ];
 
 /// A rule by name or code.
