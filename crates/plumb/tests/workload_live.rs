@@ -114,6 +114,15 @@ fn call_counts_from_a_real_log_equal_pg_stat_statements() {
     });
     let start = log.seek(SeekFrom::End(0)).expect("seek");
 
+    // Entries evicted from pg_stat_statements (other tests' statements filling it) would
+    // make the counts differ for a reason that is not plumb's: counted, and named if so.
+    let evictions = |db: &TestDb| -> i64 {
+        db.connect()
+            .query_one("SELECT dealloc FROM pg_stat_statements_info", &[])
+            .expect("pg_stat_statements_info")
+            .get(0)
+    };
+    let evicted_before = evictions(&db);
     let mut c = db.connect();
     c.batch_execute("SET log_min_duration_statement = 0")
         .expect("log every statement");
@@ -223,6 +232,12 @@ fn call_counts_from_a_real_log_equal_pg_stat_statements() {
         let e = pgss.entry(fp.fingerprint).or_insert((0, query));
         e.0 += u64::try_from(calls).expect("calls");
     }
+    assert_eq!(
+        evictions(&db),
+        evicted_before,
+        "pg_stat_statements evicted entries during the test: raise pg_stat_statements.max \
+         (and set pg_stat_statements.track_utility = off), as .ci/run does"
+    );
     let logged_calls: BTreeMap<&String, u64> = logged.iter().map(|(k, v)| (k, v.0)).collect();
     let pgss_calls: BTreeMap<&String, u64> = pgss.iter().map(|(k, v)| (k, v.0)).collect();
     assert_eq!(
@@ -271,9 +286,22 @@ fn call_counts_from_a_real_log_equal_pg_stat_statements() {
         .find(|p| p["child_query"] == "SELECT name FROM t WHERE id = $1")
         .unwrap_or_else(|| panic!("{n1:?}"));
     assert_eq!(eleven["parent_query"], Value::Null);
+    // A SELECT without FROM (one row of expressions) is nobody's parent.
+    assert!(
+        n1.iter().all(|p| !p["parent_query"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("SELECT pg_stat_statements_reset")),
+        "{n1:?}"
+    );
 
     // `--db` reads the same counts from pg_stat_statements.
     let from_db = plumb_json(&["workload", "--db", &db.url(), "--format", "json"]);
+    assert_eq!(
+        evictions(&db),
+        evicted_before,
+        "pg_stat_statements evicted entries during the test: raise pg_stat_statements.max"
+    );
     let mut db_calls = calls_by_fingerprint(&from_db, &db.name);
     // plumb's own reading of pg_stat_statements happened after the snapshot's statements.
     db_calls.retain(|k, _| pgss.contains_key(k));

@@ -178,6 +178,20 @@ pub fn sqlstate_of(message: &str) -> Option<&'static str> {
             "cannot insert multiple commands into a prepared statement",
             "42601",
         ),
+        ("cannot create index on partitioned table", "0A000"),
+        ("multiple primary keys for table", "42P16"),
+        ("cannot refresh materialized view", "55000"),
+        ("data type ", "42704"),
+        ("could not create unique index", "23505"),
+        ("cannot drop ", "2BP01"),
+        (
+            "cannot alter type of a column used by a view or rule",
+            "0A000",
+        ),
+        ("index row size", "54000"),
+        ("invalid byte sequence for encoding", "22021"),
+        ("unterminated quoted string", "42601"),
+        ("must be owner of", "42501"),
     ];
     const CONTAINS: &[(&str, &str)] = &[
         (" does not exist", ""),
@@ -407,6 +421,16 @@ mod tests {
         assert_eq!(
             sqlstate_of("function lower(integer) does not exist"),
             Some("42883")
+        );
+        assert_eq!(
+            sqlstate_of("cannot create index on partitioned table \"events\" concurrently"),
+            Some("0A000")
+        );
+        assert_eq!(
+            sqlstate_of(
+                "data type integer has no default operator class for access method \"gist\""
+            ),
+            Some("42704")
         );
         assert_eq!(sqlstate_of("something new"), None);
     }

@@ -457,6 +457,9 @@ pub struct Workload {
     sessions_state: HashMap<Box<str>, SessionState>,
     /// The fingerprint of each process's last statement, for lock holders.
     last_by_pid: HashMap<Box<str>, Arc<str>>,
+    /// Per fingerprint: whether the query returns rows to loop over (a parent), and whether it
+    /// reads or writes rows (a child); parsed once per fingerprint.
+    shapes: HashMap<Arc<str>, (bool, bool)>,
     detector: Detector,
     rate: Rate,
     fingerprinter: Fingerprinter,
@@ -667,6 +670,16 @@ impl Workload {
                 }
             }
         }
+        let (reads, dml) = if let Some(shape) = self.shapes.get(&*fp.hex) {
+            *shape
+        } else {
+            let shape = shape_of(&fp.normalized);
+            if self.shapes.len() >= 100_000 {
+                self.shapes.clear();
+            }
+            self.shapes.insert(fp.hex.clone(), shape);
+            shape
+        };
         let exec = Exec {
             fp: fp.hex.clone(),
             query: fp.normalized.clone(),
@@ -678,8 +691,8 @@ impl Workload {
             time: r.time,
             index: self.statements,
             ms,
-            reads: reads_rows(&fp.normalized),
-            dml: is_dml(&fp.normalized),
+            reads,
+            dml,
         };
         let rate = self.rate;
         let label = r.pid.as_deref().unwrap_or(session);
@@ -1151,26 +1164,40 @@ fn word_after<'a>(message: &'a str, key: &str) -> &'a str {
         .unwrap_or_default()
 }
 
-/// Whether a normalized query reads rows an application could loop over.
-fn reads_rows(normalized: &str) -> bool {
-    let head = normalized.trim_start().get(..6).unwrap_or_default();
-    head.eq_ignore_ascii_case("select")
-        || head.eq_ignore_ascii_case("with ")
-        || normalized.contains(" RETURNING ")
-}
-
-/// Whether a normalized query reads or writes rows.
-fn is_dml(normalized: &str) -> bool {
-    let word = normalized
-        .trim_start()
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .next()
-        .unwrap_or_default();
-    [
-        "select", "with", "insert", "update", "delete", "merge", "values", "table",
-    ]
-    .iter()
-    .any(|k| word.eq_ignore_ascii_case(k))
+/// Whether a query returns rows an application could loop over (a SELECT from a table, a
+/// set operation, anything with RETURNING: a parent), and whether it reads or writes rows
+/// (SELECT, INSERT, UPDATE, DELETE, MERGE: a child). A SELECT without FROM returns one row of
+/// expressions and is neither a loop's source nor, usually, its body.
+fn shape_of(normalized: &str) -> (bool, bool) {
+    use pg_query::NodeEnum;
+    let returns =
+        |r: Option<&pg_query::protobuf::ReturningClause>| r.is_some_and(|r| !r.exprs.is_empty());
+    let Ok(parsed) = pg_query::parse(normalized, pg_query::ParserOptions::DEFAULT) else {
+        return (false, false);
+    };
+    let Some(stmt) = parsed
+        .protobuf
+        .stmts
+        .first()
+        .and_then(|s| s.stmt.as_ref())
+        .and_then(|s| s.node.as_ref())
+    else {
+        return (false, false);
+    };
+    match stmt {
+        NodeEnum::SelectStmt(s) => {
+            let rows = !s.from_clause.is_empty()
+                || s.larg.is_some()
+                || !s.values_lists.is_empty()
+                || s.with_clause.is_some();
+            (rows, rows)
+        }
+        NodeEnum::InsertStmt(i) => (returns(i.returning_clause.as_ref()), true),
+        NodeEnum::UpdateStmt(u) => (returns(u.returning_clause.as_ref()), true),
+        NodeEnum::DeleteStmt(d) => (returns(d.returning_clause.as_ref()), true),
+        NodeEnum::MergeStmt(_) => (false, true),
+        _ => (false, false),
+    }
 }
 
 #[cfg(test)]
