@@ -142,6 +142,15 @@ pub struct Repeated {
     pub fix: String,
 }
 
+impl Repeated {
+    /// Adds another log's bursts of the same statement.
+    pub fn add(&mut self, other: &Repeated) {
+        self.bursts += other.bursts;
+        self.statements += other.statements;
+        self.total_ms += other.total_ms;
+    }
+}
+
 struct Run {
     /// The process id where the log has one (what `pg_stat_activity` shows), else the session.
     label: Box<str>,

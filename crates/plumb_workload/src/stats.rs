@@ -562,13 +562,7 @@ impl Workload {
                 sql_at,
             } => {
                 if let Some(fp) = &p.query {
-                    let q = self.queries.entry(fp.hex.to_string()).or_insert_with(|| {
-                        QueryStats::new(
-                            fp.hex.to_string(),
-                            fp.normalized.to_string(),
-                            &r.message[*sql_at..],
-                        )
-                    });
+                    let q = query_entry(&mut self.queries, fp, &r.message[*sql_at..]);
                     q.total_ms += ms;
                     self.total_ms += ms;
                     self.bucket(r.time).total_ms += ms;
@@ -629,10 +623,7 @@ impl Workload {
             .detail
             .as_deref()
             .and_then(|d| d.strip_prefix("parameters: "));
-        let q = self
-            .queries
-            .entry(fp.hex.to_string())
-            .or_insert_with(|| QueryStats::new(fp.hex.to_string(), fp.normalized.to_string(), sql));
+        let q = query_entry(&mut self.queries, fp, sql);
         q.calls += 1;
         q.seen(r.time);
         if q.calls == 1 {
@@ -859,18 +850,11 @@ impl Workload {
             &mut self.n_plus_one,
             std::mem::take(&mut self.detector.patterns).into_values(),
         );
-        for (k, r) in std::mem::take(&mut self.detector.repeated) {
-            match self.repeated.get_mut(&k) {
-                Some(m) => {
-                    m.bursts += r.bursts;
-                    m.statements += r.statements;
-                    m.total_ms += r.total_ms;
-                }
-                None => {
-                    self.repeated.insert(k, r);
-                }
-            }
-        }
+        merge_map(
+            &mut self.repeated,
+            std::mem::take(&mut self.detector.repeated),
+            |m, r| m.add(&r),
+        );
         self.sessions_state.clear();
         self.last_by_pid.clear();
         let options = self.detector.options();
@@ -941,43 +925,22 @@ impl Workload {
             m.total_ms += b.total_ms;
             m.errors += b.errors;
         }
-        for (k, e) in other.errors {
-            match self.errors.get_mut(&k) {
-                Some(m) => m.count += e.count,
-                None => {
-                    self.errors.insert(k, e);
-                }
+        merge_map(&mut self.errors, other.errors, |m, e| m.count += e.count);
+        merge_map(&mut self.lock_waits, other.lock_waits, |m, w| {
+            m.waits += w.waits;
+            m.acquired += w.acquired;
+            m.deadlocks += w.deadlocks;
+            m.total_wait_ms += w.total_wait_ms;
+            m.max_wait_ms = m.max_wait_ms.max(w.max_wait_ms);
+            for (b, n) in w.blockers {
+                *m.blockers.entry(b).or_default() += n;
             }
-        }
-        for (k, w) in other.lock_waits {
-            match self.lock_waits.get_mut(&k) {
-                Some(m) => {
-                    m.waits += w.waits;
-                    m.acquired += w.acquired;
-                    m.deadlocks += w.deadlocks;
-                    m.total_wait_ms += w.total_wait_ms;
-                    m.max_wait_ms = m.max_wait_ms.max(w.max_wait_ms);
-                    for (b, n) in w.blockers {
-                        *m.blockers.entry(b).or_default() += n;
-                    }
-                }
-                None => {
-                    self.lock_waits.insert(k, w);
-                }
-            }
-        }
-        for (k, t) in other.temp_files {
-            match self.temp_files.get_mut(&k) {
-                Some(m) => {
-                    m.count += t.count;
-                    m.total_bytes += t.total_bytes;
-                    m.max_bytes = m.max_bytes.max(t.max_bytes);
-                }
-                None => {
-                    self.temp_files.insert(k, t);
-                }
-            }
-        }
+        });
+        merge_map(&mut self.temp_files, other.temp_files, |m, t| {
+            m.count += t.count;
+            m.total_bytes += t.total_bytes;
+            m.max_bytes = m.max_bytes.max(t.max_bytes);
+        });
         let c = &mut self.checkpoints;
         for (k, n) in other.checkpoints.started {
             *c.started.entry(k).or_default() += n;
@@ -987,16 +950,12 @@ impl Workload {
         c.total_seconds += other.checkpoints.total_seconds;
         c.max_seconds = c.max_seconds.max(other.checkpoints.max_seconds);
         c.too_frequent += other.checkpoints.too_frequent;
-        for (k, a) in other.autovacuum {
-            let m = self.autovacuum.entry(k).or_insert_with(|| AutovacuumStats {
-                table: a.table.clone(),
-                ..AutovacuumStats::default()
-            });
+        merge_map(&mut self.autovacuum, other.autovacuum, |m, a| {
             m.vacuums += a.vacuums;
             m.analyzes += a.analyzes;
             m.tuples_removed += a.tuples_removed;
             m.elapsed_seconds += a.elapsed_seconds;
-        }
+        });
         let c = &mut self.connections;
         let o = other.connections;
         c.received += o.received;
@@ -1008,18 +967,7 @@ impl Workload {
         c.max_session_seconds = c.max_session_seconds.max(o.max_session_seconds);
         c.authentication_failures += o.authentication_failures;
         nplus1::merge_patterns(&mut self.n_plus_one, other.n_plus_one.into_values());
-        for (k, r) in other.repeated {
-            match self.repeated.get_mut(&k) {
-                Some(m) => {
-                    m.bursts += r.bursts;
-                    m.statements += r.statements;
-                    m.total_ms += r.total_ms;
-                }
-                None => {
-                    self.repeated.insert(k, r);
-                }
-            }
-        }
+        merge_map(&mut self.repeated, other.repeated, |m, r| m.add(&r));
         self.finish();
     }
 }
@@ -1056,9 +1004,7 @@ impl Workload {
             self.unparsed += t.calls;
             return false;
         };
-        let q = self.queries.entry(fp.hex.to_string()).or_insert_with(|| {
-            QueryStats::new(fp.hex.to_string(), fp.normalized.to_string(), t.query)
-        });
+        let q = query_entry(&mut self.queries, &fp, t.query);
         q.calls += t.calls;
         q.timed_calls += t.calls;
         q.total_ms += t.total_ms;
@@ -1154,6 +1100,39 @@ fn anonymize_message(message: &str) -> String {
     match message.find(": \"") {
         Some(i) => format!("{}: \"?\"", &message[..i]),
         None => message.to_owned(),
+    }
+}
+
+/// The statistics of a query, created (with this example) on its first sight. Looked up by
+/// reference first: most statements are of a query already seen, and need no key allocated.
+fn query_entry<'a>(
+    queries: &'a mut BTreeMap<String, QueryStats>,
+    fp: &Fp,
+    example: &str,
+) -> &'a mut QueryStats {
+    if !queries.contains_key(&*fp.hex) {
+        queries.insert(
+            fp.hex.to_string(),
+            QueryStats::new(fp.hex.to_string(), fp.normalized.to_string(), example),
+        );
+    }
+    queries.get_mut(&*fp.hex).expect("inserted")
+}
+
+/// Adds `theirs` into `mine`: an entry of both is combined by `add`, an entry of `theirs`
+/// alone is moved in.
+fn merge_map<K: Ord, V>(
+    mine: &mut BTreeMap<K, V>,
+    theirs: impl IntoIterator<Item = (K, V)>,
+    add: impl Fn(&mut V, V),
+) {
+    for (k, v) in theirs {
+        match mine.get_mut(&k) {
+            Some(m) => add(m, v),
+            None => {
+                mine.insert(k, v);
+            }
+        }
     }
 }
 
